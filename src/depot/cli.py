@@ -1,0 +1,130 @@
+"""The `depot` command (also `python -m depot`).
+
+    depot serve [--host H] [--port P] [--workers N] [--demo]
+    depot demo                     load the demo data set and print the logins
+    depot createuser --role ROLE USERNAME [--password P]
+    depot check [--audit]          database reachable, migrations applied (and audit chain intact)
+    depot manage ARGS...           any Django management command
+"""
+
+import argparse
+import os
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "depot.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def _call(*args, **kwargs):
+    from django.core.management import call_command
+
+    call_command(*args, **kwargs)
+
+
+def cmd_serve(args) -> int:
+    _django()
+    _call("migrate", interactive=False, verbosity=0)
+    if args.demo:
+        from depot.demo import demo_load
+
+        print(demo_load())
+    from depot.server import serve
+
+    serve(host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    _django()
+    _call("migrate", interactive=False, verbosity=0)
+    from depot.demo import demo_load
+
+    print(demo_load())
+    return 0
+
+
+def cmd_createuser(args) -> int:
+    _django()
+    _call("migrate", interactive=False, verbosity=0)
+    from depot.core.accounts import user_create
+    from depot.core.errors import DomainError
+
+    password = args.password or os.environ.get("DEPOT_PASSWORD")
+    if not password:
+        import getpass
+
+        password = getpass.getpass("密码 Password: ")
+    try:
+        user = user_create(username=args.username, password=password, role=args.role, email=args.email or "")
+    except DomainError as exc:
+        for msg in exc.messages():
+            print(msg, file=sys.stderr)
+        return 2
+    print(f"已创建用户 {user.username}（{args.role}）")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from depot.core.health import run_checks
+
+    _django()
+    problems = run_checks(audit=args.audit)
+    for p in problems:
+        print(f"✗ {p}")
+    if not problems:
+        print("✓ 数据库可连接，迁移已全部应用" + ("，变更历史完整" if args.audit else ""))
+    return 1 if problems else 0
+
+
+def cmd_manage(args) -> int:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["depot manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from depot.core.roles import ROLE_PERMISSIONS
+
+    parser = argparse.ArgumentParser(prog="depot", description="Depot — 仓储客户服务管理系统")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="迁移数据库并启动服务 (migrate, then serve)")
+    p.add_argument("--host", default=os.environ.get("DEPOT_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("DEPOT_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("DEPOT_WORKERS", "2")))
+    p.add_argument("--demo", action="store_true", help="先载入演示数据 (load the demo data first)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="载入演示数据并打印登录账号 (load demo data, print logins)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("createuser", help="创建员工账号 (create a staff user with a role)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=sorted(ROLE_PERMISSIONS))
+    p.add_argument("--password", help="默认从环境变量 DEPOT_PASSWORD 读取或提示输入")
+    p.add_argument("--email")
+    p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser("check", help="检查数据库与迁移 (database reachable, migrations applied)")
+    p.add_argument("--audit", action="store_true", help="同时校验变更历史的哈希链")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("manage", help="运行任意 Django 管理命令")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))

@@ -1,0 +1,143 @@
+"""Django settings for Depot.
+
+Everything a deployment changes comes from the environment (see docs/operations.md):
+`DATABASE_URL`, `DEPOT_HOME`, `DEPOT_SECRET_KEY`, `DEPOT_FIELD_KEY`, `DEPOT_DEBUG`,
+`DEPOT_ALLOWED_HOSTS`, `DEPOT_EMAIL_URL`.
+"""
+
+import os
+from pathlib import Path
+
+from django.templatetags.static import static
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from depot.home import depot_home, secret
+
+BASE_DIR = Path(__file__).resolve().parent
+DEPOT_HOME = depot_home()
+
+SECRET_KEY = secret("django_secret_key", env="DEPOT_SECRET_KEY", nbytes=48)
+# Key for personal data encrypted at rest (Fernet); several keys, comma-separated, rotate it.
+FIELD_ENCRYPTION_KEYS = secret("field_key", env="DEPOT_FIELD_KEY").split(",")
+
+DEBUG = os.environ.get("DEPOT_DEBUG", "") in {"1", "true", "yes"}
+ALLOWED_HOSTS = os.environ.get("DEPOT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DEPOT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "depot.core",
+    "depot.customers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "depot.urls"
+WSGI_APPLICATION = "depot.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    from depot import embedded
+
+    DATABASES = {"default": {**embedded.database_settings(), "CONN_MAX_AGE": 60}}
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise RuntimeError("Depot runs on PostgreSQL only: DATABASE_URL must be a postgres:// URL")
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DEPOT_TEST_DATABASE", "test_depot")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DEPOT_HOME / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_URL = "media/"
+MEDIA_ROOT = DEPOT_HOME / "media"
+
+LOGIN_URL = "admin:login"
+SESSION_COOKIE_HTTPONLY = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+if os.environ.get("DEPOT_EMAIL_URL"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"depot": {"level": "INFO"}},
+}
+
+UNFOLD = {
+    "SITE_TITLE": _("Depot 仓储客户服务"),
+    "SITE_HEADER": _("Depot 仓储客户服务"),
+    "SITE_SUBHEADER": _("仓储客户服务管理系统"),
+    "SITE_SYMBOL": "warehouse",
+    "SITE_URL": "/admin/",
+    "SHOW_LANGUAGES": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "depot.core.dashboard.dashboard_callback",
+    "STYLES": [lambda request: static("depot/admin.css")],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "depot.core.navigation.sidebar",
+    },
+}
