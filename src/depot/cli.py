@@ -35,7 +35,7 @@ def cmd_serve(args) -> int:
     if args.demo:
         from depot.demo import demo_load
 
-        print(demo_load())
+        print(demo_load(url=f"http://{args.host}:{args.port}/admin/"), flush=True)
     from depot.server import serve
 
     serve(host=args.host, port=args.port, workers=args.workers)

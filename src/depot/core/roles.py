@@ -25,13 +25,13 @@ _CS = [
     "customers.view_contact", "customers.add_contact", "customers.change_contact",
     "customers.delete_contact",
     "customers.view_consent", "customers.add_consent", "customers.change_consent",
-    "customers.view_creditchange", "customers.view_tag", "customers.add_tag",
+    "customers.view_creditchange", "customers.change_credit", "customers.view_tag", "customers.add_tag",
     "customers.view_gradingrule",
     "customers.view_contact_pii", "customers.import_customers", "customers.export_customers",
 ]
 _SUPERVISOR = _CS + [
     "customers.view_all_customers", "customers.accept_invalid_credit_code",
-    "customers.change_credit", "customers.change_gradingrule", "customers.add_gradingrule",
+    "customers.change_gradingrule", "customers.add_gradingrule",
     "customers.assign_customer", "customers.change_tag", "customers.delete_tag",
     "core.view_auditentry",
 ]
@@ -71,10 +71,12 @@ def sync_role_permissions(*, using: str = "default") -> None:
 
 
 def sync_role_permissions_after_migrate(sender, using="default", **kwargs):
-    # post_migrate fires once per app; permissions of every app exist only after the last one.
+    # post_migrate fires once per app that has models; permissions of every app exist only after
+    # the last of them.
     from django.apps import apps
 
-    if sender.label == list(apps.get_app_configs())[-1].label:
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    if sender.label == with_models[-1].label:
         sync_role_permissions(using=using)
 
 

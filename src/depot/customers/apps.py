@@ -6,3 +6,9 @@ class CustomersConfig(AppConfig):
     name = "depot.customers"
     label = "customers"
     verbose_name = _("客户")
+
+    def ready(self):
+        from depot.core import dashboard_sections
+        from depot.customers.dashboard import customers_section
+
+        dashboard_sections.register(customers_section)

@@ -96,6 +96,7 @@ def _check(rule: Thresholds, inputs: dict) -> tuple[list[str], list[str]]:
 
 def suggest_grade(inputs: dict, rules: list[Thresholds]) -> Suggestion:
     """The best grade whose every measurable threshold `inputs` meet; C when none is met.
+    The reasons say why the grade is met and why each better grade is not.
 
     A customer that is not active (prospect, suspended, closed) is never suggested above C.
     """
@@ -109,7 +110,7 @@ def suggest_grade(inputs: dict, rules: list[Thresholds]) -> Suggestion:
             continue
         reasons, failed = _check(rule, inputs)
         if not failed:
-            return Suggestion(grade, [_("满足%(grade)s级规则") % {"grade": grade}, *reasons])
+            return Suggestion(grade, [_("满足%(grade)s级规则") % {"grade": grade}, *reasons, *misses])
         misses.append(_("未满足%(grade)s级规则：") % {"grade": grade} + "；".join(failed))
     return Suggestion(Grade.C, [*misses, _("默认C级")] if misses else [_("没有评级规则，默认C级")])
 

@@ -65,7 +65,7 @@ def customer_search(*, user, query: str, qs: QuerySet[Customer] | None = None) -
 
 def _core_name(name: str) -> str:
     name = re.sub(r"[（(].*?[)）]", "", name or "")
-    for word in ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "分公司"):
+    for word in ("股份有限公司", "有限责任公司", "有限公司", "分公司", "集团", "公司"):
         name = name.replace(word, "")
     return name.strip()
 

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -49,7 +49,10 @@ class SimilarNameWarning(ValidationFailed):
 
 
 def _customer_link(customer: Customer) -> str:
-    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    try:
+        url = reverse("admin:customers_customer_change", args=[customer.pk])
+    except NoReverseMatch:  # the customer admin is not installed (e.g. the API alone)
+        return format_html("{}", str(customer))
     return format_html('<a href="{}">{}</a>', url, str(customer))
 
 

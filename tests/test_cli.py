@@ -1,0 +1,202 @@
+import sys
+import types
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
+
+from depot.cli import main
+from depot.core import roles
+from depot.core.audit import audit_verify
+from depot.customers import selectors
+from depot.customers.choices import ConsentPurpose, Grade, GradeSource, Status
+from depot.customers.models import Consent, Contact, CreditChange, Customer, GradingRule
+from depot.customers.validators import credit_code_problem
+
+User = get_user_model()
+
+
+def _run(capsys, *argv) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.mark.django_db
+def test_check_passes_on_a_migrated_database(capsys):
+    code, out, _err = _run(capsys, "check")
+
+    assert code == 0
+    assert out.startswith("✓")
+
+
+@pytest.mark.django_db
+def test_check_with_audit_verifies_the_history(capsys, specialist, make_customer):
+    make_customer(specialist)
+
+    code, out, _err = _run(capsys, "check", "--audit")
+
+    assert code == 0
+    assert "变更历史完整" in out
+
+
+@pytest.mark.django_db
+def test_createuser_makes_a_staff_user_in_the_group_of_the_role(capsys):
+    code, out, _err = _run(capsys, "createuser", "--role", "cs_specialist", "xiaoli",
+                           "--password", "Cangku-2026!")
+
+    assert code == 0
+    assert "xiaoli" in out
+    user = User.objects.get(username="xiaoli")
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == [roles.CS_SPECIALIST]
+    assert user.check_password("Cangku-2026!")
+
+
+@pytest.mark.django_db
+def test_createuser_refuses_an_unknown_role(capsys):
+    code, _out, err = _run(capsys, "createuser", "--role", "janitor", "xiaoli", "--password", "Cangku-2026!")
+
+    assert code == 2
+    assert "janitor" in err
+    assert not User.objects.filter(username="xiaoli").exists()
+
+
+@pytest.mark.django_db
+def test_createuser_refuses_a_weak_password(capsys):
+    code, _out, err = _run(capsys, "createuser", "--role", "cs_specialist", "xiaoli", "--password", "123")
+
+    assert code == 2
+    assert err.startswith("password: ")
+    assert not User.objects.filter(username="xiaoli").exists()
+
+
+@pytest.mark.django_db
+def test_createuser_refuses_a_username_that_is_taken(capsys, specialist):
+    code, _out, err = _run(capsys, "createuser", "--role", "admin", specialist.username,
+                           "--password", "Cangku-2026!")
+
+    assert code == 2
+    assert err.startswith("username: ")
+    assert not User.objects.get(username=specialist.username).is_superuser
+
+
+def _demo_rows() -> list[tuple]:
+    return list(Customer.objects.order_by("code", "contacts__id").values_list(
+        "code", "name", "credit_code", "grade", "status", "owner__username", "credit_limit",
+        "cooperation_since", "contacts__phone"))
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.mark.django_db
+def test_demo_loads_the_same_data_every_time_prints_the_logins_and_loads_only_once(capsys):
+    from depot.demo import demo_load
+
+    with pytest.raises(_Undo), transaction.atomic():
+        demo_load()
+        first = _demo_rows()
+        raise _Undo
+
+    code, out, _err = _run(capsys, "demo")
+
+    assert code == 0
+    assert _demo_rows() == first
+    assert first[0][:2] == ("C00001", "上海华盛达物流有限公司")
+    assert "http://127.0.0.1:8000/admin/" in out
+    for username in ("admin", "zhuguan", "kefu", "kefu2", "cangguan"):
+        assert f"  {username} " in out
+    assert out.count("depot2026") == 5
+
+    code, again, _err = _run(capsys, "demo")
+
+    assert code == 0
+    assert "已存在" in again and "depot2026" in again
+    assert _demo_rows() == first
+    assert User.objects.count() == 5
+
+
+def test_the_demo_hands_its_customers_to_the_inventory_demo(monkeypatch):
+    from depot.demo import _load_more
+
+    calls = []
+
+    def inventory_demo_load(*, actor, customers):
+        calls.append((actor, customers))
+        return "库存已载入"
+
+    inventory_demo = types.ModuleType("depot.inventory.demo")
+    inventory_demo.inventory_demo_load = inventory_demo_load
+    monkeypatch.setitem(sys.modules, "depot.inventory.demo", inventory_demo)
+
+    assert _load_more(actor="zhuguan", customers=["C00001"]) == "库存已载入"
+    assert calls == [("zhuguan", ["C00001"])]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo data set, loaded once for the tests below and rolled back after them."""
+    from depot.demo import demo_load
+
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        demo_load()
+        yield {u.username: u for u in User.objects.all()}
+        transaction.set_rollback(True)
+
+
+def test_the_demo_has_one_login_per_role_with_the_printed_password(db, demo):
+    assert {name: set(u.groups.values_list("name", flat=True)) for name, u in demo.items()} == {
+        "admin": {roles.ADMIN}, "zhuguan": {roles.CS_SUPERVISOR}, "kefu": {roles.CS_SPECIALIST},
+        "kefu2": {roles.CS_SPECIALIST}, "cangguan": {roles.WAREHOUSE_KEEPER},
+    }
+    assert all(u.check_password("depot2026") for u in demo.values())
+
+
+def test_the_demo_archive_is_varied_and_valid(db, demo):
+    customers = list(Customer.objects.prefetch_related("contacts", "tags"))
+
+    assert len(customers) >= 60
+    assert all(credit_code_problem(c.credit_code) is None for c in customers)
+    assert {c.status for c in customers} == set(Status.values)
+    assert sum(c.status == Status.ACTIVE for c in customers) > len(customers) / 2
+    assert all(c.status_reason for c in customers if c.status in (Status.SUSPENDED, Status.CLOSED))
+    assert {c.grade for c in customers} == set(Grade.values)
+    assert {c.grade_source for c in customers} == set(GradeSource.values)
+    assert all(c.grade_reason for c in customers if c.grade_source == GradeSource.RULES)
+    assert len({c.province for c in customers}) >= 10
+    assert len({c.industry for c in customers}) >= 10
+    assert all(c.district and c.address for c in customers)
+    years = {c.cooperation_since.year for c in customers if c.cooperation_since}
+    assert max(years) - min(years) >= 4
+    assert all(1 <= len(c.contacts.all()) <= 3 for c in customers)
+    assert all(sum(k.is_primary for k in c.contacts.all()) == 1 for c in customers)
+    assert {"冷链", "电商大促", "重点客户", "危险品"} <= {t.name for c in customers for t in c.tags.all()}
+    assert GradingRule.objects.count() == 4
+    assert CreditChange.objects.exclude(reason="").count() >= 3
+    assert Consent.objects.filter(purpose=ConsentPurpose.THIRD_PARTY, recipient="Zoho CRM").count() >= 3
+    assert Consent.objects.filter(purpose=ConsentPurpose.SERVICE).count() >= 20
+    assert audit_verify() == []
+
+
+def test_the_demo_contacts_can_be_reached(db, demo):
+    contacts = list(Contact.objects.all())
+
+    assert all(c.phone and c.email for c in contacts)
+    assert sum(c.phone.startswith("1") and len(c.phone) == 11 for c in contacts) > len(contacts) * 0.8
+    assert sum(bool(c.wechat) for c in contacts) > len(contacts) / 2
+    assert sum(c.birthday is not None for c in contacts) > len(contacts) / 2
+
+
+def test_the_demo_splits_customers_between_the_two_specialists(db, demo):
+    kefu_customers = selectors.customer_list(user=demo["kefu"])
+
+    assert kefu_customers.count() >= 10
+    assert selectors.customer_list(user=demo["kefu2"]).count() >= 10
+    found = selectors.customer_search(user=demo["kefu"], query="hsd")
+    assert list(found.values_list("short_name", flat=True)) == ["华盛达物流"]
+    assert selectors.customer_search(user=demo["zhuguan"], query="华盛达").get().owner == demo["kefu"]
