@@ -43,6 +43,28 @@ def test_check_with_audit_verifies_the_history(capsys, specialist, make_customer
 
 
 @pytest.mark.django_db
+def test_check_with_stock_reports_a_balance_that_disagrees_with_the_ledger(capsys, admin_user, specialist,
+                                                                           make_customer):
+    from depot.inventory import services as stock
+    from depot.inventory.models import Balance
+    from tests.inventory.helpers import build_warehouse
+
+    wh = build_warehouse(admin_user)
+    item = stock.item_create(actor=admin_user, owner=make_customer(specialist), data={"code": "SKU1", "name": "纸箱"})
+    stock.stock_receive(actor=admin_user, item=item, quantity=10, location=wh.loc["AMB-01"])
+
+    code, out, _err = _run(capsys, "check", "--stock")
+    assert code == 0
+    assert "库存余额与台账一致" in out
+
+    Balance.objects.filter(item=item).update(on_hand=11)
+
+    code, out, _err = _run(capsys, "check", "--stock")
+    assert code == 1
+    assert "✗" in out
+
+
+@pytest.mark.django_db
 def test_createuser_makes_a_staff_user_in_the_group_of_the_role(capsys):
     code, out, _err = _run(capsys, "createuser", "--role", "cs_specialist", "xiaoli",
                            "--password", "Cangku-2026!")

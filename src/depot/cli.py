@@ -1,9 +1,11 @@
 """The `depot` command (also `python -m depot`).
 
-    depot serve [--host H] [--port P] [--workers N] [--demo]
+    depot serve [--host H] [--port P] [--workers N] [--demo] [--with-worker]
+    depot worker [--concurrency N]   background jobs (notifications, periodic tasks)
     depot demo                     load the demo data set and print the logins
     depot createuser --role ROLE USERNAME [--password P]
-    depot check [--audit]          database reachable, migrations applied (and audit chain intact)
+    depot check [--audit] [--stock]  database reachable, migrations applied (audit chain intact,
+                                   stock balances equal to the ledger)
     depot manage ARGS...           any Django management command
 """
 
@@ -38,7 +40,54 @@ def cmd_serve(args) -> int:
         print(demo_load(url=f"http://{args.host}:{args.port}/admin/"), flush=True)
     from depot.server import serve
 
-    serve(host=args.host, port=args.port, workers=args.workers)
+    worker = _start_worker_process() if args.with_worker else None
+    serving_pid = os.getpid()
+    try:
+        serve(host=args.host, port=args.port, workers=args.workers)
+    finally:
+        # gunicorn's forked workers leave through this frame too; only the process that started
+        # the background worker stops it.
+        if worker is not None and os.getpid() == serving_pid:
+            _stop_worker_process(worker)
+    return 0
+
+
+def _start_worker_process():
+    import subprocess
+
+    def die_with_parent():
+        if sys.platform == "linux":  # the worker must not outlive a `depot serve` that was killed
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    # Its own session: Ctrl+C in the terminal reaches gunicorn only, and the worker is then stopped
+    # once, gracefully, by _stop_worker_process.
+    return subprocess.Popen([sys.executable, "-m", "depot", "worker"], preexec_fn=die_with_parent,
+                            start_new_session=True)
+
+
+def _stop_worker_process(worker) -> None:
+    import subprocess
+
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(timeout=70)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def cmd_worker(args) -> int:
+    _django()
+    _call("migrate", interactive=False, verbosity=0)
+    from depot.core.jobs import worker_run
+
+    print(f"Depot 后台任务进程已启动（并发 {args.concurrency}，Ctrl+C 停止）", flush=True)
+    worker_run(concurrency=args.concurrency)
+    print("Depot 后台任务进程已停止", flush=True)
     return 0
 
 
@@ -76,11 +125,12 @@ def cmd_check(args) -> int:
     from depot.core.health import run_checks
 
     _django()
-    problems = run_checks(audit=args.audit)
+    problems = run_checks(audit=args.audit, stock=args.stock)
     for p in problems:
         print(f"✗ {p}")
     if not problems:
-        print("✓ 数据库可连接，迁移已全部应用" + ("，变更历史完整" if args.audit else ""))
+        print("✓ 数据库可连接，迁移已全部应用" + ("，变更历史完整" if args.audit else "")
+              + ("，库存余额与台账一致" if args.stock else ""))
     return 1 if problems else 0
 
 
@@ -103,7 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(os.environ.get("DEPOT_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("DEPOT_WORKERS", "2")))
     p.add_argument("--demo", action="store_true", help="先载入演示数据 (load the demo data first)")
+    p.add_argument("--with-worker", action="store_true",
+                   help="同时启动后台任务进程 (also run the background worker as a child process)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="迁移数据库并运行后台任务 (migrate, then run the background worker)")
+    p.add_argument("--concurrency", type=int, default=int(os.environ.get("DEPOT_WORKER_CONCURRENCY", "4")),
+                   help="同时执行的任务数 (jobs run at the same time)")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="载入演示数据并打印登录账号 (load demo data, print logins)")
     p.set_defaults(func=cmd_demo)
@@ -117,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="检查数据库与迁移 (database reachable, migrations applied)")
     p.add_argument("--audit", action="store_true", help="同时校验变更历史的哈希链")
+    p.add_argument("--stock", action="store_true",
+                   help="同时校验库存：余额等于台账之和、无负数、预留不超过在库")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("manage", help="运行任意 Django 管理命令")

@@ -7,11 +7,13 @@ It listens on a Unix socket only, never on a TCP port.
 """
 
 import logging
+import os
 import warnings
 
 from depot.home import depot_home
 
-DATABASE_NAME = "depot"
+# DEPOT_DATABASE_NAME lets a tool (e.g. `depot bench`) work in its own database on the same server.
+DATABASE_NAME = os.environ.get("DEPOT_DATABASE_NAME", "depot")
 
 _server = None
 

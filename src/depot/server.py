@@ -10,7 +10,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # control_socket_disable exists from gunicorn 27 on
+                self.cfg.set(key, value)
 
     def load(self):
         from depot.wsgi import application
@@ -31,4 +32,5 @@ def serve(*, host: str, port: int, workers: int = 2) -> None:
         "accesslog": "-",
         "timeout": 120,
         "preload_app": True,
+        "control_socket_disable": True,
     }).run()

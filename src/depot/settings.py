@@ -2,7 +2,7 @@
 
 Everything a deployment changes comes from the environment (see docs/operations.md):
 `DATABASE_URL`, `DEPOT_HOME`, `DEPOT_SECRET_KEY`, `DEPOT_FIELD_KEY`, `DEPOT_DEBUG`,
-`DEPOT_ALLOWED_HOSTS`, `DEPOT_EMAIL_URL`.
+`DEPOT_ALLOWED_HOSTS`, `DEPOT_EMAIL_URL`, `DEPOT_EMAIL_FROM`.
 """
 
 import os
@@ -36,8 +36,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "procrastinate.contrib.django",
     "depot.core",
     "depot.customers",
+    "depot.inventory",
+    "depot.orders",
+    "depot.notifications",
+    "ninja",
+    "depot.api",
 ]
 
 MIDDLEWARE = [
@@ -109,14 +115,23 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = DEPOT_HOME / "media"
 
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/admin/"
 SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Email and the background worker (depot.notifications; see docs/operations.md, "Background worker").
 if os.environ.get("DEPOT_EMAIL_URL"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    from depot.notifications.email_url import parse_email_url
+
+    globals().update(parse_email_url(os.environ["DEPOT_EMAIL_URL"]))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = os.environ.get("DEPOT_EMAIL_FROM", "depot@localhost")
+EMAIL_TIMEOUT = 10
+NOTIFICATIONS_WEBHOOK_TIMEOUT = 10
+PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}
+PROCRASTINATE_ON_APP_READY = "depot.core.jobs.on_app_ready"
 
 LOGGING = {
     "version": 1,

@@ -1,11 +1,12 @@
-"""`depot check`: is the database reachable, are all migrations applied, is the audit trail intact."""
+"""`depot check`: is the database reachable, are all migrations applied, is the audit trail intact,
+do the stock balances agree with the ledger."""
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
 
-def run_checks(*, audit: bool = False) -> list[str]:
+def run_checks(*, audit: bool = False, stock: bool = False) -> list[str]:
     problems = []
     try:
         connection.ensure_connection()
@@ -21,4 +22,8 @@ def run_checks(*, audit: bool = False) -> list[str]:
         from depot.core.audit import audit_verify
 
         problems.extend(audit_verify())
+    if stock and not pending:
+        from depot.inventory.checks import stock_problems
+
+        problems.extend(stock_problems())
     return problems

@@ -68,6 +68,11 @@ class Customer(models.Model):
         _("信用额度（元）"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
 
+    overdue_amount = models.DecimalField(
+        _("逾期应收（元）"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)],
+        help_text=_("客户逾期未付的金额；大于零时新订单需主管信用审核"),
+    )
+
     grade = models.CharField(_("客户等级"), max_length=3, choices=choices.Grade.choices, default=choices.Grade.C)
     grade_source = models.CharField(
         _("等级来源"), max_length=10, choices=choices.GradeSource.choices, default=choices.GradeSource.MANUAL

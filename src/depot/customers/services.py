@@ -35,7 +35,8 @@ PROFILE_FIELDS = (
     "payment_terms", "payment_days", "cooperation_since", "notes",
 )
 AUDITED_FIELDS = PROFILE_FIELDS + (
-    "code", "grade", "grade_source", "grade_reason", "credit_limit", "credit_rating", "status", "status_reason",
+    "code", "grade", "grade_source", "grade_reason", "credit_limit", "credit_rating", "overdue_amount", "status",
+    "status_reason",
     "owner", "tags",
 )
 CONTACT_FIELDS = (
@@ -234,6 +235,22 @@ def customer_change_credit(*, actor, customer: Customer, credit_limit, credit_ra
     audit_record(actor=actor, obj=customer, action="credit_change", before=before,
                  after=snapshot(customer, AUDITED_FIELDS), note=change.reason)
     return change
+
+
+@transaction.atomic
+def customer_set_overdue(*, actor, customer: Customer, amount, note: str = "") -> Customer:
+    """Record the customer's overdue receivables (until billing computes them). While it is above
+    zero, every new outbound order goes to a supervisor's credit review."""
+    require_perm(actor, "customers.change_credit")
+    selectors.customer_get(user=actor, pk=customer.pk)
+    amount = _decimal(amount, "overdue_amount")
+    customer = _locked(customer)
+    before = snapshot(customer, AUDITED_FIELDS)
+    customer.overdue_amount = amount
+    customer.save()
+    audit_record(actor=actor, obj=customer, action="credit_change", before=before,
+                 after=snapshot(customer, AUDITED_FIELDS), note=note)
+    return customer
 
 
 @transaction.atomic

@@ -1,0 +1,73 @@
+"""The REST API under /api/v1/: routers of each app, token authentication, the rate limit, the
+size limit on request bodies, problem+json errors and the OpenAPI document with local docs."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import NinjaAPI, Router
+from ninja.openapi.docs import Swagger
+from ninja.renderers import JSONRenderer
+
+from depot.api import errors
+from depot.api.limits import JsonParser, limit_body_size
+from depot.api.ratelimit import TokenRateThrottle
+from depot.core.errors import NotFound
+
+DESCRIPTION = gettext_lazy(
+    "Depot 仓储系统的开放接口，供货主的 WMS、ERP、电商系统对接：货品、库存、出库单与入库单。\n\n"
+    "认证：请求头 `Authorization: Bearer dpt_…`，令牌由仓库客服在后台创建，只显示一次。"
+    "客户令牌只能访问本客户的数据；员工令牌按员工本人的权限访问。\n\n"
+    "错误一律以 `application/problem+json` 返回（type、title、status、detail、errors），"
+    "默认中文，请求头 `Accept-Language: en` 时为英文。列表接口使用游标分页（next_cursor），"
+    "并支持 updated_since 轮询。每个令牌每分钟的请求数有上限，超出返回429并带 Retry-After。"
+)
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+class DepotApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Error responses are documented as what they are: application/problem+json."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        response["content"] = {"application/problem+json": content["application/json"]}
+        for scheme in schema.get("components", {}).get("securitySchemes", {}).values():
+            scheme["bearerFormat"] = "dpt_…"
+            scheme["description"] = str(TOKEN_HELP)
+        return schema
+
+TOKEN_HELP = gettext_lazy("个人API令牌，由仓库客服在后台“系统 › API令牌”创建：Authorization: Bearer dpt_…")
+
+
+def build_api() -> NinjaAPI:
+    api = DepotApi(
+        title="Depot API", version="1", description=DESCRIPTION, urls_namespace="api-v1",
+        docs=Swagger(settings={"persistAuthorization": True, "defaultModelsExpandDepth": 0}),
+        parser=JsonParser(), renderer=Utf8JSONRenderer(), throttle=[TokenRateThrottle()],
+    )
+    errors.install(api)
+    api.add_decorator(limit_body_size, mode="view")
+
+    from depot.inventory.api import router as inventory_router
+    from depot.orders.api import router as orders_router
+
+    api.add_router("", inventory_router)
+    api.add_router("", orders_router)
+
+    fallback = Router()
+
+    @fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:path}", include_in_schema=False,
+                            auth=None, throttle=[])
+    def not_found(request, path: str):
+        raise NotFound(_("没有这个接口：%(path)s") % {"path": request.path})
+
+    api.add_router("", fallback)
+    return api
+
+
+api = build_api()

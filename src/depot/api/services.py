@@ -1,0 +1,174 @@
+"""Every change to API tokens: creation (the raw token returned once), revocation, and the
+technical user a customer's tokens act as."""
+
+import datetime
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from depot.api.choices import Scope
+from depot.api.models import ApiToken, ServiceAccount
+from depot.core.audit import ACTION_CREATE, ACTION_UPDATE, audit_record, snapshot
+from depot.core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from depot.core.permissions import require_perm
+from depot.customers.models import Customer
+from depot.customers.selectors import customer_list
+
+TOKEN_PREFIX = "dpt_"
+VISIBLE_CHARS = 8
+AUDITED_FIELDS = ("name", "prefix", "customer", "user", "scopes", "expires_at", "rate_limit", "revoked_at")
+
+SERVICE_GROUP = "api_client"
+# What the services need to act for one customer. The customer is pinned by the API layer on every
+# call (`depot.api.auth.Principal`); `view_all_customers` only lets the services find it.
+SERVICE_PERMISSIONS = [
+    "customers.view_customer", "customers.view_all_customers",
+    "inventory.view_item", "inventory.view_lot", "inventory.view_balance", "inventory.view_warehouse",
+    "inventory.reserve_stock",
+    "orders.view_outboundorder", "orders.view_outboundline", "orders.view_inboundorder", "orders.view_inboundline",
+    "orders.view_orderevent",
+    "orders.add_outboundorder", "orders.audit_outbound", "orders.cancel_outbound", "orders.add_inboundorder",
+]
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def service_group_sync(*, using: str = "default") -> Group:
+    group, _created = Group.objects.using(using).get_or_create(name=SERVICE_GROUP)
+    wanted = []
+    for dotted in SERVICE_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        perm = Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename).first()
+        if perm is not None:
+            wanted.append(perm)
+    group.permissions.set(wanted)
+    return group
+
+
+def service_account_for(customer: Customer) -> ServiceAccount:
+    """The customer's technical user, created on first use: active (the services check that), no
+    usable password and not staff, so it can never log in; only a customer token acts as it."""
+    account = ServiceAccount.objects.select_related("user").filter(customer=customer).first()
+    if account is not None:
+        return account
+    User = get_user_model()
+    username = f"api-{customer.code}"
+    if User.objects.filter(username=username).exists():
+        username = f"api-{customer.code}-{customer.pk}"
+    label = _("API：%(name)s") % {"name": customer.short_name or customer.name}
+    user = User(username=username, first_name=label[:150], is_staff=False, is_active=True)
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(service_group_sync())
+    return ServiceAccount.objects.create(customer=customer, user=user)
+
+
+def _parse_scopes(scopes) -> list[str]:
+    if isinstance(scopes, str) or not scopes:
+        raise ValidationFailed(details={"scopes": [_("请至少选择一项权限范围")]})
+    chosen = []
+    for scope in scopes:
+        if scope not in Scope.values:
+            raise ValidationFailed(details={"scopes": [_("未知的权限范围：%(scope)s") % {"scope": scope}]})
+        if scope not in chosen:
+            chosen.append(scope)
+    return sorted(chosen)
+
+
+@transaction.atomic
+def token_create(*, actor, name: str, scopes, customer: Customer | None = None, user=None,
+                 expires_at: datetime.datetime | None = None, rate_limit: int | None = None
+                 ) -> tuple[ApiToken, str]:
+    """Create a token for `customer` (CS for a customer they may see) or for `user` (staff, for
+    themselves only). Returns (token, raw token); the raw token is not stored and cannot be shown
+    again. Raises PermissionDenied, NotFound (customer not visible), ValidationFailed (no name, no or
+    unknown scope, expiry in the past, neither or both of customer and user). Audited."""
+    require_perm(actor, "api.add_apitoken")
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("请填写令牌名称")]
+    elif len(name) > 100:
+        errors["name"] = [_("不能超过%(n)d个字符") % {"n": 100}]
+    try:
+        scopes = _parse_scopes(scopes)
+    except ValidationFailed as exc:
+        errors.update(exc.details)
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = [_("到期时间必须晚于现在")]
+    if rate_limit is not None and (isinstance(rate_limit, bool) or not isinstance(rate_limit, int) or rate_limit < 1):
+        errors["rate_limit"] = [_("每分钟请求上限至少为1")]
+    if (customer is None) == (user is None):
+        errors["customer"] = [_("请选择客户，或为本人创建员工令牌")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    if customer is not None:
+        try:
+            customer = customer_list(user=actor).get(pk=customer.pk)
+        except Customer.DoesNotExist:
+            raise NotFound() from None
+        service_account_for(customer)
+    elif user.pk != actor.pk:
+        raise PermissionDenied(_("员工令牌只能为本人创建"))
+
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name, prefix=raw[:len(TOKEN_PREFIX) + VISIBLE_CHARS], key_hash=hash_token(raw), customer=customer,
+        user=user, scopes=scopes, expires_at=expires_at, rate_limit=rate_limit, created_by=actor,
+    )
+    audit_record(actor=actor, obj=token, action=ACTION_CREATE, after=snapshot(token, AUDITED_FIELDS))
+    return token, raw
+
+
+def can_manage(actor, token: ApiToken) -> bool:
+    """Holders of `api.manage_all_apitokens` manage every token; others their own staff tokens and
+    the tokens of the customers they may see."""
+    if not (actor and actor.is_active):
+        return False
+    if actor.has_perm("api.manage_all_apitokens"):
+        return True
+    if token.user_id is not None:
+        return token.user_id == actor.pk
+    return customer_list(user=actor).filter(pk=token.customer_id).exists()
+
+
+@transaction.atomic
+def token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke a token at once: the next request with it is refused (401). Locks the token row.
+    Raises PermissionDenied, NotFound (a token the actor may not manage), IllegalTransition
+    (already revoked). Audited."""
+    require_perm(actor, "api.revoke_apitoken")
+    try:
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    except ApiToken.DoesNotExist:
+        raise NotFound() from None
+    if not can_manage(actor, token):
+        raise NotFound()
+    if token.revoked_at is not None:
+        raise IllegalTransition(_("该令牌已于%(at)s吊销") % {
+            "at": timezone.localtime(token.revoked_at).strftime("%Y-%m-%d %H:%M")})
+    before = snapshot(token, AUDITED_FIELDS)
+    token.revoked_at, token.revoked_by = timezone.now(), actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(actor=actor, obj=token, action=ACTION_UPDATE, before=before, after=snapshot(token, AUDITED_FIELDS),
+                 note=_("吊销令牌"))
+    return token
+
+
+def token_touch(token: ApiToken, *, now=None, every: datetime.timedelta = datetime.timedelta(minutes=1)) -> None:
+    """Record that the token was used — at most once per `every`, so a busy token does not cost a
+    write per request. The condition is in the UPDATE, so concurrent processes write it once."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < every:
+        return
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - every)).update(last_used_at=now)
+    token.last_used_at = now

@@ -1,0 +1,50 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("邮件")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    DELIVERED = "delivered", _("已送达")
+    FAILED = "failed", _("发送失败")
+    WITHHELD = "withheld", _("已暂停发送")
+
+
+class Outcome(models.TextChoices):
+    DELIVERED = "delivered", _("成功")
+    FAILED = "failed", _("失败")
+    INTERRUPTED = "interrupted", _("中断（结果未知）")
+    WITHHELD = "withheld", _("未发送")
+
+
+# Events other apps emit. The code is stored as text so that a new event needs no migration;
+# these labels are what the back office shows.
+EVENT_LABELS = {
+    "order.status_changed": _("订单状态变更"),
+    "order.incomplete": _("订单信息不完整"),
+    "order.held": _("订单暂停处理"),
+    "order.shipped": _("订单已发货"),
+    "inbound.received": _("入库收货完成"),
+}
+
+
+# What the emitting app puts in the template context of each event (besides customer_name and
+# contact_name, which every email gets).
+EVENT_VARIABLES = {
+    "order.status_changed": _("order_no 订单号，status_label 新状态，previous_status_label 原状态，"
+                              "changed_at 变更时间，note 说明"),
+    "order.incomplete": _("order_no 订单号，missing 缺少的信息（列表），note 说明"),
+    "order.held": _("order_no 订单号，reason 暂停原因，held_at 暂停时间"),
+    "order.shipped": _("order_no 订单号，carrier 承运商，tracking_no 运单号，shipped_at 发货时间，packages 件数"),
+    "inbound.received": _("inbound_no 入库单号，received_at 收货时间，lines 收货明细（每行 sku、name、expected、"
+                          "received），discrepancies 差异（每行 sku、name、kind、quantity、note）"),
+}
+
+
+def event_label(code: str):
+    return EVENT_LABELS.get(code, code)
