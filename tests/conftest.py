@@ -78,7 +78,8 @@ def make_customer(db):
         data.setdefault("credit_code", uscc_with_check_digit(f"9131000{n:010d}"))
         return customer_create(
             actor=actor,
-            data={"name": name or f"测试客户{n}号商贸有限公司", "short_name": data.pop("short_name", f"测试{n}"), **data},
+            data={"name": name or f"测试客户{n}号商贸有限公司", "short_name": data.pop("short_name", f"测试{n}"),
+                  **data},
             contacts=contacts if contacts is not None else [
                 {"name": "陈经理", "phone": f"1390000{n:04d}", "email": f"chen{n}@example.cn", "is_primary": True}
             ],

@@ -142,6 +142,7 @@ def test_demo_loads_the_same_data_every_time_prints_the_logins_and_loads_only_on
     assert User.objects.count() == 5
 
 
+@pytest.mark.django_db
 def test_the_demo_hands_its_customers_to_the_inventory_demo(monkeypatch):
     from depot.demo import _load_more
 

@@ -7,6 +7,7 @@
     depot check [--audit] [--stock]  database reachable, migrations applied (audit chain intact,
                                    stock balances equal to the ledger)
     depot manage ARGS...           any Django management command
+    depot bench [--scale S] [--clients N] [--json FILE] [--phases P,...]   throughput and latency
 """
 
 import argparse
@@ -142,6 +143,19 @@ def cmd_manage(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    # Never sets up Django here: every phase runs in a subprocess on the bench's own database.
+    from depot.bench.runner import PHASES, main
+
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()] if args.phases else list(PHASES)
+    unknown = sorted(set(phases) - set(PHASES))
+    if unknown:
+        print(f"未知阶段 unknown phases: {', '.join(unknown)}（可选 {', '.join(PHASES)}）", file=sys.stderr)
+        return 2
+    return main(scale=args.scale, clients=args.clients, json_path=args.json, phases=phases,
+                growth=not args.no_growth, seed=args.seed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from depot.core.roles import ROLE_PERMISSIONS
 
@@ -177,6 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stock", action="store_true",
                    help="同时校验库存：余额等于台账之和、无负数、预留不超过在库")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("bench", help="性能测试，在独立数据库中运行 (benchmark in a database of its own)")
+    p.add_argument("--scale", choices=["tiny", "small", "medium", "large"], default="small")
+    p.add_argument("--clients", type=int, default=4, help="并发客户端进程数 (concurrent client processes)")
+    p.add_argument("--json", metavar="FILE", help="结果另存为 JSON (write the results as JSON)")
+    p.add_argument("--phases", help="只运行这些阶段，逗号分隔 (generate,flow,http,pick,pgbench)")
+    p.add_argument("--no-growth", action="store_true", help="medium/large 不先跑 small (no growth ratios)")
+    p.add_argument("--seed", type=int, default=2026)
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("manage", help="运行任意 Django 管理命令")
     p.add_argument("rest", nargs=argparse.REMAINDER)

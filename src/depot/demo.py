@@ -70,8 +70,17 @@ def _load_more(*, actor, customers: list[Customer]) -> str:
         if exc.name != "depot.inventory.demo":
             raise
         return ""
+    from depot.core.db import analyze
+    from depot.customers.models import Contact
+
+    analyze(Customer, Contact)
     result = inventory_demo_load(actor=actor, customers=customers)
-    return result if isinstance(result, str) else ""
+    texts = [result if isinstance(result, str) else ""]
+    if apps.is_installed("depot.orders"):
+        from depot.orders.demo import orders_demo_load
+
+        texts.append(orders_demo_load(actor=actor, customers=customers))
+    return "\n".join(t for t in texts if t)
 
 
 def _width(text: str) -> int:

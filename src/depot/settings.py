@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 from django.templatetags.static import static
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from depot.home import depot_home, secret

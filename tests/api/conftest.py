@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from depot.api import services as api_services
+from depot.api.auth import permissions
 from depot.api.choices import Scope
 from depot.api.ratelimit import limiter
 from depot.customers.choices import Status
@@ -31,10 +32,12 @@ _history = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limiter():
+def _fresh_process_state():
     limiter.reset()
+    permissions.clear()
     yield
     limiter.reset()
+    permissions.clear()
 
 
 def give_history(customer):

@@ -139,3 +139,10 @@ def test_errors_are_in_chinese_by_default(api, ready):
     body = problem(response)
     assert response["Content-Language"] == "zh-hans"
     assert body["title"] == "记录不存在"
+
+
+def test_a_wrong_method_is_a_problem_405(api, ready):
+    response = api.client.delete("/api/v1/stock", headers=api.headers())
+    assert response.status_code == 405
+    assert problem(response)["code"] == "method_not_allowed"
+    assert response["Allow"] == "GET"

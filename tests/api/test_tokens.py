@@ -160,3 +160,39 @@ def test_last_used_is_recorded_at_most_once_a_minute(as_token, customer_token):
     ApiToken.objects.update(last_used_at=first - datetime.timedelta(minutes=2))
     api.get("/items")
     assert ApiToken.objects.get().last_used_at > first
+
+
+ENDPOINTS = [
+    ("get", "/items", "items:read"), ("get", "/stock", "stock:read"),
+    ("get", "/outbound-orders", "orders:read"), ("get", "/outbound-orders/CK1", "orders:read"),
+    ("get", "/outbound-orders/CK1/events", "orders:read"), ("post", "/outbound-orders", "orders:write"),
+    ("post", "/outbound-orders/CK1/cancel", "orders:write"),
+    ("get", "/inbound-orders", "orders:read"), ("get", "/inbound-orders/RK1", "orders:read"),
+    ("get", "/inbound-orders/RK1/events", "orders:read"), ("post", "/inbound-orders", "orders:write"),
+]
+
+
+@pytest.mark.parametrize("method, path, scope", ENDPOINTS)
+def test_every_endpoint_needs_a_token(as_token, customer, method, path, scope):
+    response = getattr(as_token(None), method)(path)
+    assert response.status_code == 401
+    problem(response)
+
+
+@pytest.mark.parametrize("method, path, scope", ENDPOINTS)
+def test_every_endpoint_needs_its_scope(as_token, make_token, customer, method, path, scope):
+    others = [s for s in ("items:read", "stock:read", "orders:read", "orders:write") if s != scope]
+    response = getattr(as_token(make_token(customer=customer, scopes=others)), method)(path)
+    assert response.status_code == 403
+    assert scope in problem(response)["detail"]
+
+
+def test_a_keeper_makes_personal_tokens_but_none_for_customers(keeper, customer, specialist, make_token):
+    token, _raw = services.token_create(actor=keeper, name="盘点脚本", scopes=["stock:read"], user=keeper)
+    assert token.user == keeper
+    with pytest.raises(NotFound):
+        services.token_create(actor=keeper, name="x", scopes=["stock:read"], customer=customer)
+    make_token(customer=customer, actor=specialist)
+    customer_token = ApiToken.objects.get(customer=customer)
+    with pytest.raises(NotFound):
+        services.token_revoke(actor=keeper, token=customer_token)

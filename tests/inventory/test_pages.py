@@ -14,7 +14,7 @@ from django.utils import timezone
 from depot.inventory import services
 from depot.inventory.choices import AlertState, CountScope, CountState, ItemCategory, MoveKind, Rotation
 from depot.inventory.choices import TemperatureClass as T
-from depot.inventory.models import EnvironmentAlert, EnvironmentReading, Inspection, Item, StockMove
+from depot.inventory.models import EnvironmentAlert, EnvironmentReading, Inspection, InspectionPlan, Item, StockMove
 from tests.inventory.helpers import days
 
 
@@ -181,6 +181,17 @@ def test_a_count_is_planned_from_the_back_office(client, keeper, wh, scene):
     assert response.status_code == 302
     response = client.post(reverse("admin:inventory_count_add"), {"warehouse": wh.warehouse.pk, "scope": "abc"})
     assert "请选择ABC分类" in response.content.decode()
+
+
+def test_a_supervisor_plans_an_inspection_in_the_back_office(client, supervisor, keeper, wh, scene):
+    client.force_login(supervisor)
+    data = {"title": "阴凉区周检", "warehouse": wh.warehouse.pk, "zone": wh.zones["COOL"].pk, "storage_class": "",
+            "frequency_days": 7, "checklist": "湿度\n包装", "next_due": days(1).isoformat(),
+            "responsible": keeper.pk, "is_active": "on"}
+    response = client.post(reverse("admin:inventory_inspectionplan_add"), {**data, "storage_class": "cold"})
+    assert response.status_code == 200 and "二选一" in response.content.decode()
+    assert client.post(reverse("admin:inventory_inspectionplan_add"), data).status_code == 302
+    assert InspectionPlan.objects.filter(title="阴凉区周检", created_by=supervisor).exists()
 
 
 def test_a_supervisor_applies_the_abc_classification_from_the_abc_page(client, supervisor, owner, scene):

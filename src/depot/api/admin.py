@@ -20,7 +20,6 @@ from depot.api.choices import Scope, TokenKind
 from depot.api.models import ApiToken
 from depot.core.admin import Rejected, ServiceAdminMixin, domain_errors
 from depot.core.errors import DomainError, NotFound
-from depot.customers.selectors import customer_list
 
 STATUS_LABELS = {"active": _("有效"), "expired": _("已过期"), "revoked": _("已吊销")}
 STATUS_COLOURS = {"active": "success", "expired": "warning", "revoked": "danger"}
@@ -90,7 +89,7 @@ class ApiTokenAdmin(ServiceAdminMixin, ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
-            form.base_fields["customer"].queryset = customer_list(user=request.user).order_by("code")
+            form.base_fields["customer"].queryset = services.token_customers(user=request.user).order_by("code")
             form.base_fields["expires_at"].initial = timezone.now() + datetime.timedelta(days=365)
             form.base_fields["scopes"].initial = [Scope.ITEMS_READ, Scope.STOCK_READ, Scope.ORDERS_READ]
         return form

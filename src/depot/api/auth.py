@@ -6,8 +6,11 @@ docs/decisions/api-tokens.md). A staff token's principal is the staff user, with
 permissions and customer scoping.
 """
 
+import threading
+import time
 from dataclasses import dataclass
 
+from django.contrib.auth.backends import ModelBackend
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
@@ -24,9 +27,37 @@ class Principal:
     actor: object
     customer: object | None
 
-    @property
-    def is_customer(self) -> bool:
-        return self.customer is not None
+
+PERMISSIONS_TTL = 30.0
+
+
+class _PermissionCache:
+    """A user's permissions kept per process for `PERMISSIONS_TTL` seconds, so a request does not
+    read them from the database again: a role change reaches API tokens within that time (the
+    token itself — revoked, expired, account deactivated — is checked on every request)."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[int, tuple[float, frozenset]] = {}
+
+    def apply(self, user) -> None:
+        now = self.clock()
+        with self._lock:
+            entry = self._entries.get(user.pk)
+        if entry is None or entry[0] <= now:
+            perms = frozenset(ModelBackend().get_all_permissions(user))
+            entry = (now + PERMISSIONS_TTL, perms)
+            with self._lock:
+                self._entries[user.pk] = entry
+        user._perm_cache = set(entry[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+permissions = _PermissionCache()
 
 
 def authenticate(raw: str) -> Principal:
@@ -47,6 +78,7 @@ def authenticate(raw: str) -> Principal:
     if actor is None or not actor.is_active:
         raise NotAuthenticated(_("访问令牌所属账号已停用"))
     token_touch(token, now=now)
+    permissions.apply(actor)
     return Principal(token=token, actor=actor, customer=customer)
 
 

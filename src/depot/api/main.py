@@ -1,6 +1,9 @@
 """The REST API under /api/v1/: routers of each app, token authentication, the rate limit, the
 size limit on request bodies, problem+json errors and the OpenAPI document with local docs."""
 
+import functools
+
+from django.urls import URLPattern
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Router
@@ -22,11 +25,35 @@ DESCRIPTION = gettext_lazy(
 )
 
 
+TOKEN_HELP = gettext_lazy("个人API令牌，由仓库客服在后台“系统 › API令牌”创建：Authorization: Bearer dpt_…")
+
+
 class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+def _problem_for_wrong_method(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/problem"):
+            return errors.problem_response(
+                status=405, code="method_not_allowed", title=_("不支持该请求方法"),
+                detail=_("该接口不支持 %(method)s 请求") % {"method": request.method},
+                headers={"Allow": response.get("Allow", "")})
+        return response
+
+    return wrapper
+
+
 class DepotApi(NinjaAPI):
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _problem_for_wrong_method(pattern.callback)
+        return urls
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """Error responses are documented as what they are: application/problem+json."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -40,8 +67,6 @@ class DepotApi(NinjaAPI):
             scheme["bearerFormat"] = "dpt_…"
             scheme["description"] = str(TOKEN_HELP)
         return schema
-
-TOKEN_HELP = gettext_lazy("个人API令牌，由仓库客服在后台“系统 › API令牌”创建：Authorization: Bearer dpt_…")
 
 
 def build_api() -> NinjaAPI:

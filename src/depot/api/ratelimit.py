@@ -4,9 +4,8 @@ UNLOGGED PostgreSQL table (`api_ratecounter`), written in batches rather than on
 Each process counts a token's requests in memory and adds them to the shared row when it has
 `batch` of them, when a second has passed, or — close to the limit — at every request; the
 UPSERT returns the window's total so far. A request is refused (429) when that total plus the
-process's unflushed requests exceeds the limit. The count can therefore run short by at most the
-unflushed requests of the other processes (fewer than `batch` each), and never once a process sees
-the limit near. See docs/api.md, "Rate limits".
+process's unflushed requests exceeds the limit. The count can therefore run short by the requests
+not yet flushed, fewer than `batch` per process. See docs/decisions/api-tokens.md.
 """
 
 import datetime

@@ -7,7 +7,7 @@ from typing import Annotated
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, PlainSerializer, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StrictBool, StrictInt
 
 from depot.core.errors import NotFound, PermissionDenied, ValidationFailed
 from depot.customers.models import Customer
@@ -23,18 +23,23 @@ Int = StrictInt
 Bool = StrictBool
 
 
+class Out(BaseModel):
+    """Response bodies. Endpoints build them as dicts, which plain pydantic validates much faster
+    than ninja's `Schema` (made to read ORM objects attribute by attribute)."""
+
+
 class InputSchema(Schema):
     """Request bodies: an unknown field is an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class FieldError(Schema):
+class FieldError(Out):
     field: str | None
     message: str
 
 
-class Problem(Schema):
+class Problem(Out):
     type: str
     title: str
     status: int

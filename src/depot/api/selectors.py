@@ -3,20 +3,19 @@
 from django.db.models import Q, QuerySet
 
 from depot.api.models import ApiToken
-from depot.api.services import TOKEN_PREFIX, hash_token
+from depot.api.services import TOKEN_PREFIX, hash_token, token_customers
 from depot.core.errors import NotFound
-from depot.customers.selectors import customer_list
 
 
 def token_list(*, user) -> QuerySet[ApiToken]:
     """Every token for holders of `api.manage_all_apitokens`; otherwise the user's own staff
-    tokens and the tokens of the customers they may see."""
+    tokens and the tokens of the customers they are responsible for."""
     if not (user and user.is_active and user.has_perm("api.view_apitoken")):
         return ApiToken.objects.none()
     qs = ApiToken.objects.select_related("customer", "user", "created_by", "revoked_by")
     if user.has_perm("api.manage_all_apitokens"):
         return qs
-    return qs.filter(Q(user=user) | Q(customer__in=customer_list(user=user)))
+    return qs.filter(Q(user=user) | Q(customer__in=token_customers(user=user)))
 
 
 def token_get(*, user, pk) -> ApiToken:

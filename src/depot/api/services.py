@@ -71,6 +71,16 @@ def service_account_for(customer: Customer) -> ServiceAccount:
     return ServiceAccount.objects.create(customer=customer, user=user)
 
 
+def token_customers(*, user):
+    """The customers `user` may create and manage tokens for: holders of
+    `api.manage_all_apitokens` (supervisors, admins) every customer they see; everyone else the
+    customers they are responsible for — a keeper, who sees every customer, none."""
+    qs = customer_list(user=user)
+    if user.has_perm("api.manage_all_apitokens"):
+        return qs
+    return qs.filter(owner=user)
+
+
 def _parse_scopes(scopes) -> list[str]:
     if isinstance(scopes, str) or not scopes:
         raise ValidationFailed(details={"scopes": [_("请至少选择一项权限范围")]})
@@ -87,8 +97,8 @@ def _parse_scopes(scopes) -> list[str]:
 def token_create(*, actor, name: str, scopes, customer: Customer | None = None, user=None,
                  expires_at: datetime.datetime | None = None, rate_limit: int | None = None
                  ) -> tuple[ApiToken, str]:
-    """Create a token for `customer` (CS for a customer they may see) or for `user` (staff, for
-    themselves only). Returns (token, raw token); the raw token is not stored and cannot be shown
+    """Create a token for `customer` (CS for a customer of theirs, see `token_customers`) or for
+    `user` (staff, for themselves only). Returns (token, raw token); the raw token is not stored and cannot be shown
     again. Raises PermissionDenied, NotFound (customer not visible), ValidationFailed (no name, no or
     unknown scope, expiry in the past, neither or both of customer and user). Audited."""
     require_perm(actor, "api.add_apitoken")
@@ -112,7 +122,7 @@ def token_create(*, actor, name: str, scopes, customer: Customer | None = None, 
         raise ValidationFailed(details=errors)
     if customer is not None:
         try:
-            customer = customer_list(user=actor).get(pk=customer.pk)
+            customer = token_customers(user=actor).get(pk=customer.pk)
         except Customer.DoesNotExist:
             raise NotFound() from None
         service_account_for(customer)
@@ -130,14 +140,14 @@ def token_create(*, actor, name: str, scopes, customer: Customer | None = None, 
 
 def can_manage(actor, token: ApiToken) -> bool:
     """Holders of `api.manage_all_apitokens` manage every token; others their own staff tokens and
-    the tokens of the customers they may see."""
+    the tokens of the customers they are responsible for."""
     if not (actor and actor.is_active):
         return False
     if actor.has_perm("api.manage_all_apitokens"):
         return True
     if token.user_id is not None:
         return token.user_id == actor.pk
-    return customer_list(user=actor).filter(pk=token.customer_id).exists()
+    return token_customers(user=actor).filter(pk=token.customer_id).exists()
 
 
 @transaction.atomic

@@ -4,21 +4,18 @@ The export writes the workbook described in `excel_format` (an export re-imports
 (`customers_import`, in `excel_import`) reads it back through the services.
 """
 
-import datetime
 import io
 from decimal import Decimal
-from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from depot.core.excel import XLSX_CONTENT_TYPE, write_cell, xlsx_response
 from depot.core.permissions import require_perm
 from depot.customers import selectors
 from depot.customers.excel_format import (
@@ -33,10 +30,8 @@ from depot.customers.excel_format import (
 from depot.customers.excel_import import customers_import
 from depot.customers.models import Contact
 
-__all__ = ["ImportResult", "Issue", "customers_export", "customers_export_response", "customers_import",
-           "customers_template", "xlsx_response"]
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["XLSX_CONTENT_TYPE", "ImportResult", "Issue", "customers_export", "customers_export_response",
+           "customers_import", "customers_template", "xlsx_response"]
 
 
 def _display(column: Column, obj):
@@ -80,18 +75,7 @@ class _Book:
 
     @staticmethod
     def _cell(ws, value, font=None):
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text that looks like a formula stays text
-        elif isinstance(value, datetime.date):
-            cell.number_format = "yyyy-mm-dd"
-        elif isinstance(value, Decimal):
-            cell.number_format = "0.00"
-        if font:
-            cell.font = font
-        return cell
+        return write_cell(ws, value, font)
 
     def add_customer(self, values: dict) -> None:
         self.customers.append([self._cell(self.customers, values.get(c.field)) for c in CUSTOMER_COLUMNS])
@@ -142,14 +126,6 @@ def customers_template() -> bytes:
         "email": "chen@example.cn", "preferred_channel": _("电话"), "is_primary": _("是"),
     })
     return book.save()
-
-
-def xlsx_response(content: bytes, filename: str, ascii_filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
 
 
 def customers_export_response(request, queryset) -> HttpResponse:

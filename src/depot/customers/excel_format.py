@@ -4,13 +4,9 @@ Sheet 客户 has one row per customer, sheet 联系人 one row per contact, join
 Headers are the fields' verbose names. Nothing here writes to the database.
 """
 
-import datetime
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -23,17 +19,15 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
+from depot.core import excel as core_excel
 from depot.core.masking import MASK
 from depot.customers import services
 from depot.customers.models import Contact, Customer, Tag
 
 SHEET_CUSTOMERS = gettext_lazy("客户")
 SHEET_CONTACTS = gettext_lazy("联系人")
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = core_excel.MAX_FILE_BYTES
 MAX_ROWS = 5000
 MAX_SCANNED_ROWS = MAX_ROWS * 10  # blank rows included
 LIST_SEPARATORS = re.compile(r"[,，、;；]")
@@ -209,44 +203,11 @@ class _Lookups:
 
 
 def _read_bytes(file) -> bytes:
-    too_large = ValueError(_("文件超过10MB，请分批导入"))
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    elif isinstance(file, str | Path):
-        if Path(file).stat().st_size > MAX_FILE_BYTES:
-            raise too_large
-        data = Path(file).read_bytes()
-    else:
-        if (getattr(file, "size", None) or 0) > MAX_FILE_BYTES:
-            raise too_large
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise too_large
-    if not data:
-        raise ValueError(_("文件是空的"))
-    return data
+    return core_excel.read_bytes(file, max_bytes=MAX_FILE_BYTES)
 
 
 def _open_workbook(data: bytes):
-    invalid = ValueError(_("不是有效的Excel文件（.xlsx）"))
-    if not data.startswith(b"PK\x03\x04"):
-        raise invalid
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            members = zf.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise invalid from None
-    # A few kilobytes can unpack to gigabytes; the size the zip declares is checked before opening.
-    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        raise ValueError(_("文件解压后过大，不是正常的客户档案文件"))
-    if "xl/workbook.xml" not in {m.filename for m in members}:
-        raise invalid
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds of errors on malformed files
-        raise invalid from None
+    return core_excel.open_workbook(data, unzipped_too_large=_("文件解压后过大，不是正常的客户档案文件"))
 
 
 def _header_lookup(columns) -> dict[str, Column]:
@@ -257,10 +218,7 @@ def _header_lookup(columns) -> dict[str, Column]:
     return lookup
 
 
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
+_is_blank = core_excel.is_blank
 def _scan_sheet(ws, sheet: str, columns, result: ImportResult):
     """(columns by position, [(row number, {column: cell})]) of a sheet, or None when its headers are
     wrong or it holds more than MAX_ROWS data rows (counted while reading, before any is checked)."""
@@ -303,38 +261,9 @@ def _scan_sheet(ws, sheet: str, columns, result: ImportResult):
     return by_index, raw
 
 
-def _text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _date(value) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        for fmt in ("%Y-%m-%d", "%Y/%m/%d"):
-            try:
-                return datetime.datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                pass
-    raise ValidationError(_("日期格式不正确，请填写Excel日期或YYYY-MM-DD"))
-
-
-def _int(value) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,12}\s*", value):
-        return int(value)
-    raise ValidationError(_("请输入整数"))
+_text = core_excel.cell_text
+_date = core_excel.cell_date
+_int = core_excel.cell_int
 
 
 def _decimal(value) -> Decimal:
@@ -411,10 +340,9 @@ def _parse_rows(sheet: str, model, scanned, lookups: _Lookups, result: ImportRes
         for column in by_index.values():
             cell = found.get(column)
             value = None if cell is None else cell.value
-            if cell is not None and cell.data_type == "f":
-                coordinate = f"{get_column_letter(cell.column)}{number}"
-                result.error(sheet, number, column.header(),
-                             _("单元格%(cell)s含有公式，请改为直接填写数值") % {"cell": coordinate})
+            formula = core_excel.formula_error(cell, number) if cell is not None else None
+            if formula:
+                result.error(sheet, number, column.header(), formula)
                 row.failed.add(column.field)
             elif _is_blank(value):
                 row.values[column.field] = _blank(column)

@@ -69,7 +69,8 @@ def _check(rule: Thresholds, inputs: dict) -> tuple[list[str], list[str]]:
             reasons.append(_("%(label)s：暂无数据，不参与评定") % {"label": label})
             return
         if passed:
-            reasons.append(_("%(label)s %(value)s 达到 %(rule)s") % {"label": label, "value": value, "rule": shown_rule})
+            values = {"label": label, "value": value, "rule": shown_rule}
+            reasons.append(_("%(label)s %(value)s 达到 %(rule)s") % values)
         else:
             reason = _("%(label)s %(value)s 未达到 %(rule)s") % {"label": label, "value": value, "rule": shown_rule}
             reasons.append(reason)

@@ -136,6 +136,6 @@ def customer_import_view(request):
     if request.method == "POST":
         return _confirm(request) if "confirm" in request.POST else _upload(request)
     if request.GET.get("template"):
-        return excel.xlsx_response(excel.customers_template(), f"{_('客户导入模板')}.xlsx",
+        return excel.xlsx_response(excel.customers_template(), _("客户导入模板") + ".xlsx",
                                    "customer_import_template.xlsx")
     return _render(request, "form.html", form=UploadForm())

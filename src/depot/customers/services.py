@@ -97,7 +97,9 @@ def _validate_customer(*, actor, customer: Customer, confirm_similar: bool, chec
             links = format_html(", ".join(["{}"] * len(similar)), *[_customer_link(c) for c in similar])
             raise SimilarNameWarning(
                 _("已有名称相近的客户"),
-                details={"name": [format_html(_("已有名称相近的客户：{}。如确认不是同一家，请勾选“确认不是重复客户”后再保存"), links)]},
+                details={"name": [format_html(
+                    _("已有名称相近的客户：{}。如确认不是同一家，请勾选“确认不是重复客户”后再保存"), links
+                )]},
             )
 
 

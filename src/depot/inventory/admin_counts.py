@@ -1,6 +1,8 @@
 """盘点 in the back office: plan a count, start it, record each location blind, submit, and let a
 supervisor approve (posting the variance) or reject it — each step one service call."""
 
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -189,12 +191,14 @@ def count_record_view(request, pk, location_pk):
             messages.error(request, _("没有录入任何货品；如库位确实为空，请点击“库位为空”。"))
         elif not errors:
             return _record(request, count, location, counted)
+    empty_question = _("确认库位%(loc)s上没有任何货物？") % {"loc": location.code}
     sections = [
         {"kind": "text", "title": _("说明"), "lines": [
             _("逐一清点库位上的实物，按货品和批号填写实盘数量。账面数量在提交后才显示。"),
             _("库位上没有货物时，点击下方“库位为空”。")]},
         {"kind": "form", "title": _("实盘结果"), "form": formset, "submit_label": _("保存盘点结果"), "name": "record"},
-        {"kind": "buttons", "buttons": [{"label": _("库位为空"), "name": "empty_location"}]},
+        {"kind": "buttons", "buttons": [{"label": _("库位为空"), "name": "empty_location", "attrs": {
+            "onclick": f"return confirm({json.dumps(empty_question, ensure_ascii=False)})"}}]},
     ]
     return render(request, title=_("盘点录入 · %(n)s · 库位%(loc)s") % {"n": count.number, "loc": location.code},
                   cards=[{"label": _("库位"), "value": location.code}], sections=sections)

@@ -5,6 +5,7 @@ concern and their acknowledge/close buttons."""
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -48,8 +49,16 @@ class InspectionPlanAdmin(ServiceSavedAdmin):
                     "is_active", "record_link")
     list_filter = ("is_active", "warehouse")
     search_fields = ("title",)
+    fields = ("title", "warehouse") + PLAN_FIELDS[1:]
     service_fields = PLAN_FIELDS + ("warehouse",)
     ordering = ("next_due", "title")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "responsible":
+            kwargs["queryset"] = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+        elif db_field.name == "zone":
+            kwargs["queryset"] = Zone.objects.filter(is_active=True).select_related("warehouse")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return selectors_custody.inspection_plan_list(user=request.user)

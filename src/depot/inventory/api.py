@@ -12,7 +12,7 @@ from ninja import Query, Router
 
 from depot.api.auth import token
 from depot.api.pagination import paginate
-from depot.api.schemas import READ_ERRORS, LocalDateTime, Schema, aware, customer_scope, require_perm
+from depot.api.schemas import READ_ERRORS, LocalDateTime, Out, aware, customer_scope, require_perm
 from depot.core.errors import ValidationFailed
 from depot.inventory.models import Balance, Warehouse
 from depot.inventory.selectors import item_list, stock_by_item, stock_by_location, stock_by_lot
@@ -27,7 +27,7 @@ UPDATED_SINCE = Query(None, description=gettext_lazy(
     "只返回此时间（含）之后有变化的记录，用于轮询；不带时区按北京时间"))
 
 
-class ItemOut(Schema):
+class ItemOut(Out):
     customer_code: str
     code: str
     name: str
@@ -46,12 +46,12 @@ class ItemOut(Schema):
     updated_at: LocalDateTime
 
 
-class ItemPage(Schema):
+class ItemPage(Out):
     items: list[ItemOut]
     next_cursor: str | None
 
 
-class StockRow(Schema):
+class StockRow(Out):
     customer_code: str
     item_code: str
     item_name: str
@@ -66,7 +66,7 @@ class StockRow(Schema):
     available: int
 
 
-class StockPage(Schema):
+class StockPage(Out):
     group_by: str
     items: list[StockRow]
     next_cursor: str | None

@@ -1,3 +1,5 @@
+import re
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,15 @@ CS_SUPERVISOR_PERMS = CS_SPECIALIST_PERMS + [
     "inventory.add_inspectionplan", "inventory.change_inspectionplan", "inventory.handle_environmentalert",
     "inventory.classify_abc", "inventory.add_replenishmentsettings", "inventory.change_replenishmentsettings",
 ]
+
+
+def _item_pages_active(request) -> bool:
+    """The item admin's own pages, not the stock and analysis pages mounted under its URL."""
+    from django.urls import reverse
+
+    base = reverse("admin:inventory_item_changelist")
+    rest = request.path.removeprefix(base) if request.path.startswith(base) else None
+    return rest is not None and re.fullmatch(r"(add/|\d+/(change|history|delete)/)?", rest) is not None
 
 
 class InventoryConfig(AppConfig):
@@ -51,7 +62,7 @@ class InventoryConfig(AppConfig):
              "permission": perm("inventory.view_balance")},
             {"title": _("呆滞库存"), "icon": "inventory", "link": reverse_lazy("admin:inventory_slow_moving"),
              "permission": perm("inventory.view_balance")},
-            {"title": _("货品"), "icon": "inventory_2",
+            {"title": _("货品"), "icon": "inventory_2", "active": _item_pages_active,
              "link": reverse_lazy("admin:inventory_item_changelist"), "permission": perm("inventory.view_item")},
             {"title": _("库存余额"), "icon": "stacks",
              "link": reverse_lazy("admin:inventory_balance_changelist"),

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from depot.core import roles
+from depot.core.db import analyze
 from depot.core.errors import ValidationFailed
 from depot.inventory import analysis, services
 from depot.inventory.choices import CapacityUnit, CountScope, HazardClass, ItemCategory, LocationKind, Rotation
@@ -161,6 +162,8 @@ def _history(staff, items, warehouses, rng: random.Random) -> None:
     start = now - datetime.timedelta(days=HISTORY_DAYS)
     orders = 0
     for index, item in enumerate(items):
+        if index % 4 == 0:
+            analyze(Balance, StockMove, Reservation, Lot, Location, Item)
         dock = _dock(item, LocationKind.RECEIVING, prefer=warehouses[item.owner_id % len(warehouses)])
         if dock is None:
             continue
@@ -317,6 +320,7 @@ def inventory_demo_load(*, actor, customers) -> dict:
         warehouses = _build_warehouses(staff["admin"])
         items = _create_items(staff["admin"], _stock_owners(customers))
         _history(staff, items, warehouses, rng)
+        analyze(Balance, StockMove, Reservation, Lot)
         _corrections(staff, items)
         _disposals(staff, items)
         owners = {item.owner for item in items}

@@ -16,7 +16,7 @@ from depot.inventory.choices import TemperatureClass as T
 from depot.inventory.models import Balance, Zone
 
 READING_DAYS = 7
-READING_HOURS = 4
+READING_HOURS = 6
 
 CHECKLISTS = {
     "cold": "温度记录仪读数是否在2–8℃\n冷库门密封条是否完好\n货物有无结霜、冷凝水\n近效期批次是否已标识",
@@ -82,9 +82,9 @@ def _readings(staff, rng: random.Random) -> None:
             daily = math.sin(2 * math.pi * timezone.localtime(at).hour / 24)
             temperature = t_mid + t_span * daily + rng.uniform(-0.3, 0.3)
             humidity = h_mid + 6 * daily + rng.uniform(-2, 2) if zone.humidity_max is not None else None
-            if zone == hot and step == steps - 12:
+            if zone == hot and step == steps - 8:
                 temperature = float(zone.temperature_max) + 2.6  # the cooling unit stopped for a while
-            if zone == humid and step == 12:
+            if zone == humid and step == 8:
                 humidity = float(zone.humidity_max) + 7  # a rainy day with the dock door open
             reading = services.reading_record(
                 actor=keeper, zone=zone, temperature=Decimal(f"{temperature:.1f}"),

@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from depot.core.audit import ACTION_CREATE, ACTION_UPDATE, audit_record, snapshot
@@ -69,15 +69,15 @@ def _resolve_endpoint(recipient, customer) -> WebhookEndpoint:
 def _withheld_reason(notification: Notification, *, template: MessageTemplate | None = None) -> str:
     """Why this message must not go out now, or "" when it may."""
     if template is not None and not template.active:
-        return _g("消息模板已停用")
+        return gettext("消息模板已停用")
     endpoint = notification.endpoint
     if notification.channel == Channel.WEBHOOK and endpoint is not None:
         if not endpoint.active:
-            return _g("Webhook 接收地址已停用")
+            return gettext("Webhook 接收地址已停用")
         customer = notification.customer
         to_third_party = endpoint.owner_id is None and customer is not None
         if to_third_party and not selectors.third_party_consent_in_force(customer):
-            return _g("客户未同意向第三方系统提供信息")
+            return gettext("客户未同意向第三方系统提供信息")
     return ""
 
 
@@ -216,15 +216,15 @@ def _render(notification: Notification) -> str:
     """Fill subject and body from the template; return an error message, or "" when done."""
     template = selectors.template_for(code=notification.template_code, channel=notification.channel)
     if template is None:
-        return _g("找不到消息模板 %(code)s（%(channel)s）") % {
+        return gettext("找不到消息模板 %(code)s（%(channel)s）") % {
             "code": notification.template_code, "channel": notification.get_channel_display()}
     try:
         subject = rendering.render_subject(template.subject_template, notification.context)
         body = rendering.render(template.body_template, notification.context)
     except TemplateSyntaxError as exc:
-        return _g("消息模板有误：%(error)s") % {"error": exc}
+        return gettext("消息模板有误：%(error)s") % {"error": exc}
     except Exception as exc:  # a filter choking on the data, e.g. a date filter given a string
-        return _g("消息模板渲染失败：%(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        return gettext("消息模板渲染失败：%(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
     notification.subject, notification.body = subject[:255], body
     return ""
 
@@ -243,7 +243,7 @@ def _claim(notification_id: int) -> tuple[Notification | None, int]:
         if notification.next_attempt_at and notification.next_attempt_at > now:
             return None, 0  # not due, or another worker's claim still runs
         if notification.status == Status.SENDING:
-            error = _g("上次投递中断（进程退出或超时），结果未知")
+            error = gettext("上次投递中断（进程退出或超时），结果未知")
             DeliveryAttempt.objects.create(notification=notification, number=notification.attempts,
                                            outcome=Outcome.INTERRUPTED, error=error)
             if policy.retry_delay(notification.attempts) is None:
@@ -391,7 +391,7 @@ def message_template_save(*, actor, data: dict, template: MessageTemplate | None
         try:
             rendering.check(getattr(obj, field))
         except TemplateSyntaxError as exc:
-            errors[field] = [_g("模板语法错误：%(error)s") % {"error": exc}]
+            errors[field] = [gettext("模板语法错误：%(error)s") % {"error": exc}]
     try:
         obj.full_clean()
     except ValidationError as exc:

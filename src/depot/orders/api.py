@@ -19,7 +19,7 @@ from depot.api.schemas import (
     InputSchema,
     Int,
     LocalDateTime,
-    Schema,
+    Out,
     aware,
     customer_for_write,
     customer_scope,
@@ -79,7 +79,7 @@ class CancelIn(InputSchema):
     reason: str = Field(..., min_length=1, max_length=200, description=gettext_lazy("取消原因"))
 
 
-class OutboundLineOut(Schema):
+class OutboundLineOut(Out):
     line_no: int
     item_code: str
     item_name: str | None
@@ -90,7 +90,7 @@ class OutboundLineOut(Schema):
     shipped: int
 
 
-class OutboundSummary(Schema):
+class OutboundSummary(Out):
     number: str
     customer_code: str
     external_ref: str
@@ -133,12 +133,12 @@ class OutboundOut(OutboundSummary):
     lines: list[OutboundLineOut]
 
 
-class OutboundPage(Schema):
+class OutboundPage(Out):
     items: list[OutboundSummary]
     next_cursor: str | None
 
 
-class EventOut(Schema):
+class EventOut(Out):
     at: LocalDateTime
     from_state: str
     from_label: str
@@ -168,7 +168,7 @@ class InboundIn(InputSchema):
     lines: list[InboundLineIn] = Field(..., min_length=1, max_length=MAX_LINES)
 
 
-class InboundLineOut(Schema):
+class InboundLineOut(Out):
     line_no: int
     item_code: str
     item_name: str
@@ -179,7 +179,7 @@ class InboundLineOut(Schema):
     put_away: int
 
 
-class InboundSummary(Schema):
+class InboundSummary(Out):
     number: str
     customer_code: str
     external_ref: str
@@ -204,7 +204,7 @@ class InboundOut(InboundSummary):
     lines: list[InboundLineOut]
 
 
-class InboundPage(Schema):
+class InboundPage(Out):
     items: list[InboundSummary]
     next_cursor: str | None
 
@@ -216,10 +216,26 @@ OUTBOUND_TIMES = ("created_at", "updated_at", "due_at", "completed_at", "allocat
 INBOUND_TIMES = ("created_at", "updated_at", "receiving_at", "received_at", "put_away_at", "cancelled_at")
 
 
-def _outbound_summary(order) -> dict:
+OUTBOUND_SUMMARY_FIELDS = (
+    "number", "customer__code", "external_ref", "channel", "state", "missing", "hold_reason", "consignee_name",
+    "province", "city", "district", "address", "requested_ship_date", "service_level", "allow_partial",
+    "warehouse__code", "carrier", "tracking_number", "total_value", "cancel_reason", "reject_reason", *OUTBOUND_TIMES,
+)
+INBOUND_SUMMARY_FIELDS = (
+    "number", "customer__code", "external_ref", "channel", "state", "warehouse__code", "expected_date", "carrier",
+    "vehicle", "cancel_reason", *INBOUND_TIMES,
+)
+
+
+def _labels(choices_cls) -> dict:
+    return {value: str(label) for value, label in choices_cls.choices}
+
+
+def _outbound_summary(order, labels=None) -> dict:
+    labels = labels or _labels(OutboundState)
     out = {
         "number": order.number, "customer_code": order.customer.code, "external_ref": order.external_ref,
-        "channel": order.channel, "state": order.state, "state_label": str(order.get_state_display()),
+        "channel": order.channel, "state": order.state, "state_label": labels.get(order.state, order.state),
         "missing": [str(m) for m in order.missing or []], "hold_reason": order.hold_reason,
         "consignee_name": order.consignee_name, "province": order.province, "city": order.city,
         "district": order.district, "address": order.address, "requested_ship_date": order.requested_ship_date,
@@ -288,13 +304,14 @@ def outbound_orders_list(request, customer_code: str | None = CUSTOMER_CODE,
                          cursor: str | None = CURSOR, limit: int = LIMIT):
     principal = request.auth
     customer = customer_scope(principal, customer_code)
-    qs = _outbounds(principal, customer).defer("consignee_phone", "note")
+    qs = _outbounds(principal, customer).only(*OUTBOUND_SUMMARY_FIELDS)
     if state:
         qs = qs.filter(state__in=state)
     if updated_since is not None:
         qs = qs.filter(updated_at__gte=aware(updated_since))
     rows, next_cursor = paginate(qs, kind="outbound", keys=("updated_at", "id"), cursor=cursor, limit=limit)
-    return {"items": [_outbound_summary(o) for o in rows], "next_cursor": next_cursor}
+    labels = _labels(OutboundState)
+    return {"items": [_outbound_summary(o, labels) for o in rows], "next_cursor": next_cursor}
 
 
 @router.get(
@@ -394,10 +411,11 @@ def outbound_order_cancel(request, number: str, payload: CancelIn):
 
 # ---- inbound ------------------------------------------------------------------------------
 
-def _inbound_summary(order) -> dict:
+def _inbound_summary(order, labels=None) -> dict:
+    labels = labels or _labels(InboundState)
     out = {
         "number": order.number, "customer_code": order.customer.code, "external_ref": order.external_ref,
-        "channel": order.channel, "state": order.state, "state_label": str(order.get_state_display()),
+        "channel": order.channel, "state": order.state, "state_label": labels.get(order.state, order.state),
         "warehouse": order.warehouse.code, "expected_date": order.expected_date, "carrier": order.carrier,
         "vehicle": order.vehicle, "cancel_reason": order.cancel_reason,
     }
@@ -445,13 +463,14 @@ def inbound_orders_list(request, customer_code: str | None = CUSTOMER_CODE,
                         cursor: str | None = CURSOR, limit: int = LIMIT):
     principal = request.auth
     customer = customer_scope(principal, customer_code)
-    qs = _inbounds(principal, customer).defer("note")
+    qs = _inbounds(principal, customer).only(*INBOUND_SUMMARY_FIELDS)
     if state:
         qs = qs.filter(state__in=state)
     if updated_since is not None:
         qs = qs.filter(updated_at__gte=aware(updated_since))
     rows, next_cursor = paginate(qs, kind="inbound", keys=("updated_at", "id"), cursor=cursor, limit=limit)
-    return {"items": [_inbound_summary(o) for o in rows], "next_cursor": next_cursor}
+    labels = _labels(InboundState)
+    return {"items": [_inbound_summary(o, labels) for o in rows], "next_cursor": next_cursor}
 
 
 @router.get(

@@ -34,30 +34,47 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.urls import reverse_lazy
 
-        from depot.core import navigation, roles
+        from depot.core import dashboard_sections, navigation, roles
         from depot.customers import grading
+        from depot.orders.dashboard import orders_section
+        from depot.orders.notify import notify_customer
+        from depot.orders.services import register_transition_hook
 
         roles.extend_role(roles.CS_SPECIALIST, CS_SPECIALIST_PERMS)
         roles.extend_role(roles.CS_SUPERVISOR, CS_SUPERVISOR_PERMS)
         roles.extend_role(roles.WAREHOUSE_KEEPER, WAREHOUSE_KEEPER_PERMS)
         roles.extend_role(roles.ADMIN, CS_SUPERVISOR_PERMS + WAREHOUSE_KEEPER_PERMS)
         grading.register_input_provider(_grading_inputs)
+        register_transition_hook(notify_customer)
+        dashboard_sections.register(orders_section)
 
         def perm(p):
             return lambda request: request.user.has_perm(p)
 
+        def changelist(model, query=""):
+            return reverse_lazy(f"admin:orders_{model}_changelist") if not query else _with_query(
+                f"admin:orders_{model}_changelist", query)
+
         navigation.add_items("orders", [
-            {"title": _("出库单"), "icon": "local_shipping",
-             "link": reverse_lazy("admin:orders_outboundorder_changelist"),
+            {"title": _("出库单"), "icon": "local_shipping", "link": changelist("outboundorder"),
              "permission": perm("orders.view_outboundorder")},
-            {"title": _("入库单"), "icon": "move_to_inbox",
-             "link": reverse_lazy("admin:orders_inboundorder_changelist"),
-             "permission": perm("orders.view_inboundorder")},
-            {"title": _("信用审核"), "icon": "gavel",
-             "link": reverse_lazy("admin:orders_creditreview_changelist"),
+            {"title": _("新建出库单"), "icon": "add_box", "link": reverse_lazy("admin:orders_outboundorder_add"),
+             "permission": perm("orders.add_outboundorder")},
+            {"title": _("Excel导入出库单"), "icon": "upload_file", "link": reverse_lazy("admin:orders_outbound_import"),
+             "permission": perm("orders.add_outboundorder")},
+            {"title": _("信用审核"), "icon": "gavel", "link": changelist("creditreview", "state__exact=pending"),
              "permission": perm("orders.view_creditreview")},
-            {"title": _("拣货单"), "icon": "checklist", "link": reverse_lazy("admin:orders_picklist_changelist"),
+            {"title": _("拣货单"), "icon": "checklist", "link": changelist("picklist"),
              "permission": perm("orders.view_picklist")},
-            {"title": _("订单异常"), "icon": "report", "link": reverse_lazy("admin:orders_orderexception_changelist"),
+            {"title": _("订单异常"), "icon": "report", "link": changelist("orderexception", "state__exact=open"),
              "permission": perm("orders.view_orderexception")},
+            {"title": _("入库单"), "icon": "move_to_inbox", "link": changelist("inboundorder"),
+             "permission": perm("orders.view_inboundorder")},
         ])
+
+
+def _with_query(name: str, query: str):
+    from django.urls import reverse
+    from django.utils.functional import lazy
+
+    return lazy(lambda: f"{reverse(name)}?{query}", str)()

@@ -86,3 +86,10 @@ class CreditReviewState(models.TextChoices):
 class PickListState(models.TextChoices):
     OPEN = "open", _("拣货中")
     DONE = "done", _("已完成")
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("未导入（有错误）")

@@ -529,3 +529,6 @@ class OrderException(models.Model):
 
     def __str__(self):
         return f"{self.order} {self.get_kind_display()}"
+
+
+from depot.orders.models_import import OrderImport  # noqa: E402, F401

@@ -219,6 +219,29 @@ def rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
 
 
+# How long an outbound order may stay in a state before the back office flags it as stuck
+# (settings.DEPOT_ORDER_STUCK_AFTER overrides single states). States a customer or carrier ends
+# (shipped, delivered) and final states are not watched.
+STUCK_AFTER: dict[str, datetime.timedelta] = {
+    OutboundState.INCOMPLETE: datetime.timedelta(hours=24),
+    OutboundState.PENDING_AUDIT: datetime.timedelta(hours=2),
+    OutboundState.CREDIT_REVIEW: datetime.timedelta(hours=4),
+    OutboundState.HELD: datetime.timedelta(hours=48),
+    OutboundState.ALLOCATED: datetime.timedelta(hours=24),
+    OutboundState.PICKING: datetime.timedelta(hours=8),
+    OutboundState.SUSPENDED: datetime.timedelta(hours=4),
+    OutboundState.PICKED: datetime.timedelta(hours=8),
+    OutboundState.PACKED: datetime.timedelta(hours=12),
+}
+
+
+def stuck_limits(overrides: Mapping[str, datetime.timedelta] | None = None) -> dict[str, datetime.timedelta]:
+    """The watched states and their limits, the defaults changed by `overrides` (a limit of None
+    stops watching a state)."""
+    limits = {**STUCK_AFTER, **(overrides or {})}
+    return {state: limit for state, limit in limits.items() if limit is not None}
+
+
 # ---- priority -----------------------------------------------------------------------------
 
 GRADE_PRIORITY = {"VIP": 0, "A": 1, "B": 2, "C": 3}

@@ -7,7 +7,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Case, Count, DurationField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from depot.core.errors import NotFound
@@ -136,6 +137,26 @@ def outbound_detail(*, user, order: OutboundOrder) -> dict:
         "pick_lines": list(order.pick_lines.select_related("pick_list", "item", "lot")
                            .order_by("pick_list_id", "location_code", "pk")),
     }
+
+
+def stuck_orders(*, user, now=None, limits=None) -> QuerySet[OutboundOrder]:
+    """Outbound orders that have stayed in their state longer than the state's limit
+    (`policy.STUCK_AFTER`, changed by `settings.DEPOT_ORDER_STUCK_AFTER` or `limits`), longest
+    waiting first. Each has `entered_at` (its latest move into the state) and `stuck_limit`."""
+    now = now or timezone.now()
+    limits = policy.stuck_limits(limits if limits is not None else getattr(settings, "DEPOT_ORDER_STUCK_AFTER", None))
+    if not limits:
+        return OutboundOrder.objects.none()
+    entered = (OrderEvent.objects.filter(outbound=OuterRef("pk"), to_state=OuterRef("state"))
+               .order_by("-at", "-id").values("at")[:1])
+    overdue = Q(pk__in=[])
+    for state, limit in limits.items():
+        overdue |= Q(state=state, entered_at__lt=now - limit)
+    return (outbound_list(user=user, state=list(limits))
+            .annotate(entered_at=Subquery(entered),
+                      stuck_limit=Case(*[When(state=s, then=Value(v)) for s, v in limits.items()],
+                                       output_field=DurationField()))
+            .filter(overdue).order_by("entered_at", "pk"))
 
 
 # ---- pick lists ---------------------------------------------------------------------------
