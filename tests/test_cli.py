@@ -143,21 +143,25 @@ def test_demo_loads_the_same_data_every_time_prints_the_logins_and_loads_only_on
 
 
 @pytest.mark.django_db
-def test_the_demo_hands_its_customers_to_the_inventory_demo(monkeypatch):
+def test_the_demo_hands_its_customers_to_the_inventory_and_orders_demos(monkeypatch):
     from depot.demo import _load_more
 
     calls = []
 
-    def inventory_demo_load(*, actor, customers):
-        calls.append((actor, customers))
-        return "库存已载入"
+    def fake(name, text):
+        def load(*, actor, customers):
+            calls.append((name, actor, customers))
+            return text
 
-    inventory_demo = types.ModuleType("depot.inventory.demo")
-    inventory_demo.inventory_demo_load = inventory_demo_load
-    monkeypatch.setitem(sys.modules, "depot.inventory.demo", inventory_demo)
+        module = types.ModuleType(f"depot.{name}.demo")
+        setattr(module, f"{name}_demo_load", load)
+        monkeypatch.setitem(sys.modules, f"depot.{name}.demo", module)
 
-    assert _load_more(actor="zhuguan", customers=["C00001"]) == "库存已载入"
-    assert calls == [("zhuguan", ["C00001"])]
+    fake("inventory", "库存已载入")
+    fake("orders", "订单已载入")
+
+    assert _load_more(actor="zhuguan", customers=["C00001"]) == "库存已载入\n订单已载入"
+    assert calls == [("inventory", "zhuguan", ["C00001"]), ("orders", "zhuguan", ["C00001"])]
 
 
 @pytest.fixture(scope="module")

@@ -45,13 +45,15 @@ def test_another_specialist_does_not_see_the_order(client, other_specialist, pic
     listing = client.get(reverse("admin:orders_outboundorder_changelist")).content.decode()
 
     assert picking.number not in listing
-    assert client.get(reverse("admin:orders_outboundorder_change", args=[picking.pk])).status_code == 302
+    assert client.get(reverse("admin:orders_outboundorder_change", args=[picking.pk])).status_code == 404
 
 
-def test_orders_are_not_edited_in_the_back_office(client, admin_user, picking):
-    client.force_login(admin_user)
-
+def test_orders_are_not_deleted_in_the_back_office_and_only_cs_takes_them_in(client, admin_user, keeper, picking):
+    client.force_login(keeper)
     assert client.get(reverse("admin:orders_outboundorder_add")).status_code == 403
+
+    client.force_login(admin_user)
+    assert "新建出库单" in client.get(reverse("admin:orders_outboundorder_add")).content.decode()
     response = client.post(reverse("admin:orders_outboundorder_delete", args=[picking.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert OutboundOrder.objects.filter(pk=picking.pk).exists()

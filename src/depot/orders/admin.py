@@ -19,8 +19,9 @@ from depot.orders import admin_views, selectors, services
 from depot.orders.choices import ExceptionState, InboundState, OutboundState
 from depot.orders.models import CreditReview, InboundOrder, OrderException, OutboundOrder, PickList
 
-STATE_COLOURS = {s: admin_views.STATE_VARIANTS[s] for s in OutboundState.values if admin_views.STATE_VARIANTS.get(s)}
-INBOUND_COLOURS = {s: admin_views.STATE_VARIANTS[s] for s in InboundState.values if admin_views.STATE_VARIANTS.get(s)}
+# Unfold shows the raw value of a state missing here: every state gets a colour ("default": grey).
+STATE_COLOURS = {s: admin_views.STATE_VARIANTS.get(s) or "default" for s in OutboundState.values}
+INBOUND_COLOURS = {s: admin_views.STATE_VARIANTS.get(s) or "default" for s in InboundState.values}
 # Lists of these states are work queues: the most important customers' orders first, then the
 # earliest due.
 QUEUE_STATES = {OutboundState.INCOMPLETE, OutboundState.PENDING_AUDIT, OutboundState.CREDIT_REVIEW,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from depot.core.admin import add_domain_errors
 from depot.core.errors import DomainError, NotFound
+from depot.core.errors import PermissionDenied as DomainPermissionDenied
 from depot.core.masking import mask_phone
 from depot.customers.selectors import can_view_pii
 from depot.inventory import selectors as stock
@@ -346,6 +347,9 @@ def outbound_action(request, pk, action):
         raise Http404
     order = _get_outbound(request, pk)
     handler = ACTION_HANDLERS[action]
+    if not request.user.has_perm(spec.perm):
+        refused(request, DomainPermissionDenied())
+        return redirect(order_url(order))
     if not spec.has_form:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -479,11 +483,11 @@ def _pick(request, order):
         try:
             with transaction.atomic():  # all lines of the form, or none
                 for n, (form, line) in enumerate(zip(formset, lines, strict=True), start=1):
+                    data = form.cleaned_data or form.initial  # a row left as proposed
                     try:
                         services.pick_confirm(actor=request.user, pick_line=line,
-                                              picked_quantity=form.cleaned_data["picked"],
-                                              damaged_quantity=form.cleaned_data["damaged"] or 0,
-                                              note=form.cleaned_data["note"])
+                                              picked_quantity=data.get("picked"),
+                                              damaged_quantity=data.get("damaged") or 0, note=data.get("note", ""))
                     except DomainError as exc:
                         exc.details = {f"pick[{n}].{k.replace('_quantity', '')}": v
                                        for k, v in (exc.details or {"__all__": [exc.message]}).items()}
@@ -752,6 +756,9 @@ def inbound_action(request, pk, action):
     if action not in INBOUND_ACTIONS:
         raise Http404
     order = _get_inbound(request, pk)
+    if not request.user.has_perm(INBOUND_ACTIONS[action][1]):
+        refused(request, DomainPermissionDenied())
+        return redirect(inbound_url(order))
     detail = selectors.inbound_detail(user=request.user, order=order)
     if action not in inbound_action_keys(order, detail["receipts"]) and request.method != "POST":
         messages.warning(request, _("入库单%(n)s当前状态为“%(s)s”，不能%(a)s") % {
@@ -774,7 +781,7 @@ def _receive(request, order, detail):
     if request.method == "POST" and formset.is_valid() and finish.is_valid():
         receipts, sent = [], []
         for form, line in zip(formset, lines, strict=True):
-            data = form.cleaned_data
+            data = form.cleaned_data or form.initial
             if not (data.get("quantity_good") or data.get("quantity_damaged")):
                 continue
             sent.append(form)
@@ -814,10 +821,11 @@ def _putaway(request, order, detail):
     if request.method == "POST" and formset.is_valid():
         placements, sent = [], []
         for form, r in zip(formset, receipts, strict=True):
-            quantity = form.cleaned_data.get("quantity")
+            data = form.cleaned_data or form.initial
+            quantity = data.get("quantity")
             if not quantity:
                 continue
-            location = form.cleaned_data.get("location")
+            location = data.get("location")
             sent.append(form)
             placements.append({"receipt": r.pk, "quantity": quantity,
                                "location": Location.objects.filter(pk=location).first() if location else None})

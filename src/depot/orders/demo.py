@@ -335,6 +335,8 @@ def _inbound(builder: _Builder, owners, items) -> dict:
 def orders_demo_load(*, actor, customers) -> str:
     """Load the demo orders for `customers` (once: when demo orders exist it only reports them).
     Needs the inventory demo's items and stock. Returns a summary for the person who loaded it."""
+    if not Item.objects.exists():
+        return ""  # no inventory demo, no goods to order
     if not OutboundOrder.objects.filter(external_ref__startswith=DEMO_REF).exists():
         staff = _staff(actor)
         rng = random.Random(20260315)

@@ -21,8 +21,8 @@ class OrderImport(models.Model):
     state = models.CharField(_("状态"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
     created_count = models.PositiveIntegerField(_("新建订单数"), default=0)
     existing_count = models.PositiveIntegerField(_("已存在订单数"), default=0)
-    orders = models.JSONField(_("订单"), default=list, blank=True, help_text=_("[{id, number, created}]"))
-    errors = models.JSONField(_("错误"), default=list, blank=True, help_text=_("[{row, column, message}]"))
+    orders = models.JSONField(_("订单"), default=list, blank=True)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
