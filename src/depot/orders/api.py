@@ -291,6 +291,16 @@ def _events(principal, order) -> list[dict]:
     } for e in order_timeline(user=principal.actor, order=order, for_customer=not staff)]
 
 
+def _order_page(qs, *, kind, states, updated_since, cursor, limit, summarize, labels) -> dict:
+    """One cursor page of an order list, filtered by state and `updated_since`."""
+    if states:
+        qs = qs.filter(state__in=states)
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=aware(updated_since))
+    rows, next_cursor = paginate(qs, kind=kind, keys=("updated_at", "id"), cursor=cursor, limit=limit)
+    return {"items": [summarize(o, labels) for o in rows], "next_cursor": next_cursor}
+
+
 @router.get(
     "/outbound-orders", auth=token("orders:read"), response={200: OutboundPage, **READ_ERRORS},
     summary=gettext_lazy("出库单列表"),
@@ -302,16 +312,10 @@ def outbound_orders_list(request, customer_code: str | None = CUSTOMER_CODE,
                          state: list[OutboundState] | None = OUTBOUND_STATES,
                          updated_since: datetime.datetime | None = UPDATED_SINCE,
                          cursor: str | None = CURSOR, limit: int = LIMIT):
-    principal = request.auth
-    customer = customer_scope(principal, customer_code)
-    qs = _outbounds(principal, customer).only(*OUTBOUND_SUMMARY_FIELDS)
-    if state:
-        qs = qs.filter(state__in=state)
-    if updated_since is not None:
-        qs = qs.filter(updated_at__gte=aware(updated_since))
-    rows, next_cursor = paginate(qs, kind="outbound", keys=("updated_at", "id"), cursor=cursor, limit=limit)
-    labels = _labels(OutboundState)
-    return {"items": [_outbound_summary(o, labels) for o in rows], "next_cursor": next_cursor}
+    customer = customer_scope(request.auth, customer_code)
+    qs = _outbounds(request.auth, customer).only(*OUTBOUND_SUMMARY_FIELDS)
+    return _order_page(qs, kind="outbound", states=state, updated_since=updated_since, cursor=cursor,
+                       limit=limit, summarize=_outbound_summary, labels=_labels(OutboundState))
 
 
 @router.get(
@@ -461,16 +465,10 @@ def inbound_orders_list(request, customer_code: str | None = CUSTOMER_CODE,
                         state: list[InboundState] | None = INBOUND_STATES,
                         updated_since: datetime.datetime | None = UPDATED_SINCE,
                         cursor: str | None = CURSOR, limit: int = LIMIT):
-    principal = request.auth
-    customer = customer_scope(principal, customer_code)
-    qs = _inbounds(principal, customer).only(*INBOUND_SUMMARY_FIELDS)
-    if state:
-        qs = qs.filter(state__in=state)
-    if updated_since is not None:
-        qs = qs.filter(updated_at__gte=aware(updated_since))
-    rows, next_cursor = paginate(qs, kind="inbound", keys=("updated_at", "id"), cursor=cursor, limit=limit)
-    labels = _labels(InboundState)
-    return {"items": [_inbound_summary(o, labels) for o in rows], "next_cursor": next_cursor}
+    customer = customer_scope(request.auth, customer_code)
+    qs = _inbounds(request.auth, customer).only(*INBOUND_SUMMARY_FIELDS)
+    return _order_page(qs, kind="inbound", states=state, updated_since=updated_since, cursor=cursor,
+                       limit=limit, summarize=_inbound_summary, labels=_labels(InboundState))
 
 
 @router.get(
