@@ -145,6 +145,8 @@ def ensure_can_take(location: Location, *, item: Item, lot: Lot, quantity: int, 
     verdict = policy.location_accepts(item, zone)
     if not verdict:
         raise LocationRejected(location=location, reason=verdict.reason)
+    if location.capacity is None:  # unlimited (e.g. staging): no need to read what it holds
+        return
     verdict = policy.capacity_check(
         capacity=location.capacity, unit=location.capacity_unit, lines=location_lines(location),
         key=(item.pk, lot.pk), quantity=quantity, pallet_quantity=item.pallet_quantity,
