@@ -29,7 +29,7 @@ from depot.bench.phase import peak_rss_mb
 from depot.bench.scales import FLOW_CUSTOMERS, FLOW_ITEMS, SCALES
 from depot.core import crypto, roles
 from depot.core.accounts import user_create
-from depot.core.audit import _entry_hash
+from depot.core.audit import entry_hash
 from depot.core.models import AuditEntry
 from depot.customers import pinyin
 from depot.customers.choices import Grade, PaymentTerms, Status, StorageType
@@ -507,7 +507,7 @@ class Generator:
                                 action="create", changes=changes, note="")
         label = "系统" if actor_id is None else f"bench.cs{(customer.pk % 4) + 1}"
         rows[AuditEntry].append((self._take(AuditEntry), created, actor_id, label, self.order_ct, str(order_id),
-                                 number, "create", changes, "", "", _entry_hash("", entry)))
+                                 number, "create", changes, "", "", entry_hash("", entry)))
 
     # ---- the stock that history leaves --------------------------------------------------------
 

@@ -50,7 +50,8 @@ def diff(before: dict | None, after: dict | None, *, sensitive=()) -> dict:
     return changes
 
 
-def _entry_hash(prev_hash: str, entry: AuditEntry) -> str:
+def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
+    """The hash of `entry` chained to `prev_hash` (also used by bulk loaders that write entries directly)."""
     payload = json.dumps(
         [prev_hash, entry.at.isoformat(), entry.actor_id, entry.content_type_id, entry.object_id,
          entry.action, entry.changes, entry.note],
@@ -83,7 +84,7 @@ def audit_record(*, actor, obj: models.Model, action: str, before: dict | None =
         content_type=ct, object_id=object_id, object_repr=str(obj)[:200], action=action,
         changes=changes, note=note, prev_hash=last or "",
     )
-    entry.hash = _entry_hash(entry.prev_hash, entry)
+    entry.hash = entry_hash(entry.prev_hash, entry)
     entry.save()
     return entry
 
@@ -102,7 +103,7 @@ def audit_verify() -> list[str]:
         expected_prev = last_by_object.get(key, "")
         if entry.prev_hash != expected_prev:
             problems.append(f"audit entry {entry.pk}: chain broken (an earlier entry is missing)")
-        if _entry_hash(entry.prev_hash, entry) != entry.hash:
+        if entry_hash(entry.prev_hash, entry) != entry.hash:
             problems.append(f"audit entry {entry.pk}: content does not match its hash")
         last_by_object[key] = entry.hash
     return problems
