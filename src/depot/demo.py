@@ -6,6 +6,7 @@ random generator) and loads only once: when the user `admin` exists it just prin
 """
 
 import datetime
+import importlib
 import random
 import unicodedata
 from decimal import Decimal
@@ -60,26 +61,41 @@ def demo_load(*, url: str = URL) -> str:
     return _text(loaded=customers, more=more, url=url)
 
 
+# Apps built on the customer archive add their own demo data, in this order (each may use the
+# data of the ones before it). Each entry names a module and a function taking `actor` and
+# `customers` and returning a line of text for the user (or "").
+DEMO_LOADERS = [
+    ("depot.inventory.demo", "inventory_demo_load"),
+    ("depot.orders.demo", "orders_demo_load"),
+    ("depot.service.demo", "service_demo_load"),
+    ("depot.incidents.demo", "incidents_demo_load"),
+    ("depot.followups.demo", "followups_demo_load"),
+    ("depot.surveys.demo", "surveys_demo_load"),
+    ("depot.kpi.demo", "kpi_demo_load"),
+    ("depot.analytics.demo", "analytics_demo_load"),
+    ("depot.portal.demo", "portal_demo_load"),
+]
+
+
 def _load_more(*, actor, customers: list[Customer]) -> str:
     """Let apps built on the customer archive add their own demo data (stock, orders…)."""
-    if not apps.is_installed("depot.inventory"):
-        return ""
-    try:
-        from depot.inventory.demo import inventory_demo_load
-    except ModuleNotFoundError as exc:
-        if exc.name != "depot.inventory.demo":
-            raise
-        return ""
     from depot.core.db import analyze
     from depot.customers.models import Contact
 
     analyze(Customer, Contact)
-    result = inventory_demo_load(actor=actor, customers=customers)
-    texts = [result if isinstance(result, str) else ""]
-    if apps.is_installed("depot.orders"):
-        from depot.orders.demo import orders_demo_load
-
-        texts.append(orders_demo_load(actor=actor, customers=customers))
+    texts = []
+    for module_name, function_name in DEMO_LOADERS:
+        app_name = module_name.rsplit(".", 1)[0]
+        if not apps.is_installed(app_name):
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        result = getattr(module, function_name)(actor=actor, customers=customers)
+        texts.append(result if isinstance(result, str) else "")
     return "\n".join(t for t in texts if t)
 
 

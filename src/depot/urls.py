@@ -9,4 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("portal/", include("depot.portal.urls")),
+    path("s/", include("depot.surveys.urls")),
 ]
