@@ -139,7 +139,12 @@ def cmd_manage(args) -> int:
     _django()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["depot manage", *args.rest])
+    rest = list(args.rest)
+    if rest[:1] == ["migrate"] and "--skip-checks" not in rest:
+        # The admin's system checks read the permission table, which migrate is about to create
+        # or fill: checking first would fail on a new database or before a new app's first migrate.
+        rest.append("--skip-checks")
+    execute_from_command_line(["depot manage", *rest])
     return 0
 
 
