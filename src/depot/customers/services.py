@@ -150,6 +150,23 @@ def customer_create(*, actor, data: dict, contacts: list[dict] = (), tags=None, 
     return customer
 
 
+def _publish_changed(customer: Customer, before: dict | None, after: dict | None, *, fields=()) -> None:
+    """Tell subscribed systems (webhooks of the customer and of the warehouse's CRM, consent
+    permitting) that the customer's record changed: which fields, never their values."""
+    from django.apps import apps
+
+    if not apps.is_installed("depot.notifications"):
+        return
+    changed = sorted(set(fields) | {k for k in (after or {}) if (before or {}).get(k) != (after or {}).get(k)})
+    if not changed:
+        return
+    from depot.notifications.services import notification_publish
+
+    notification_publish(event="customer.changed", customer=customer, related=customer,
+                         context={"customer_code": customer.code, "changed": changed},
+                         payload={"customer_code": customer.code, "changed": changed})
+
+
 def _locked(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
@@ -179,8 +196,9 @@ def customer_update(*, actor, customer: Customer, data: dict, tags=None, confirm
     _save(customer)
     if tags is not None:
         customer.tags.set(tags)
-    audit_record(actor=actor, obj=customer, action=ACTION_UPDATE, before=before,
-                 after=snapshot(customer, AUDITED_FIELDS))
+    after = snapshot(customer, AUDITED_FIELDS)
+    audit_record(actor=actor, obj=customer, action=ACTION_UPDATE, before=before, after=after)
+    _publish_changed(customer, before, after)
     return customer
 
 
@@ -198,8 +216,10 @@ def customer_change_status(*, actor, customer: Customer, status: str, reason: st
     if status == Status.ACTIVE and not customer.cooperation_since:
         customer.cooperation_since = timezone.localdate()
     customer.save()
-    audit_record(actor=actor, obj=customer, action="status_change", before=before,
-                 after=snapshot(customer, AUDITED_FIELDS), note=customer.status_reason)
+    after = snapshot(customer, AUDITED_FIELDS)
+    audit_record(actor=actor, obj=customer, action="status_change", before=before, after=after,
+                 note=customer.status_reason)
+    _publish_changed(customer, before, after)
     return customer
 
 
@@ -234,8 +254,9 @@ def customer_change_credit(*, actor, customer: Customer, credit_limit, credit_ra
     )
     customer.credit_limit, customer.credit_rating = limit, credit_rating or ""
     customer.save()
-    audit_record(actor=actor, obj=customer, action="credit_change", before=before,
-                 after=snapshot(customer, AUDITED_FIELDS), note=change.reason)
+    after = snapshot(customer, AUDITED_FIELDS)
+    audit_record(actor=actor, obj=customer, action="credit_change", before=before, after=after, note=change.reason)
+    _publish_changed(customer, before, after)
     return change
 
 
@@ -250,8 +271,9 @@ def customer_set_overdue(*, actor, customer: Customer, amount, note: str = "") -
     before = snapshot(customer, AUDITED_FIELDS)
     customer.overdue_amount = amount
     customer.save()
-    audit_record(actor=actor, obj=customer, action="credit_change", before=before,
-                 after=snapshot(customer, AUDITED_FIELDS), note=note)
+    after = snapshot(customer, AUDITED_FIELDS)
+    audit_record(actor=actor, obj=customer, action="credit_change", before=before, after=after, note=note)
+    _publish_changed(customer, before, after)
     return customer
 
 
@@ -270,8 +292,10 @@ def customer_set_grade(*, actor, customer: Customer, grade: str, reason: str) ->
     before = snapshot(customer, AUDITED_FIELDS)
     customer.grade, customer.grade_source, customer.grade_reason = grade, GradeSource.MANUAL, reason.strip()
     customer.save()
-    audit_record(actor=actor, obj=customer, action="grade_change", before=before,
-                 after=snapshot(customer, AUDITED_FIELDS), note=customer.grade_reason)
+    after = snapshot(customer, AUDITED_FIELDS)
+    audit_record(actor=actor, obj=customer, action="grade_change", before=before, after=after,
+                 note=customer.grade_reason)
+    _publish_changed(customer, before, after)
     return customer
 
 
@@ -289,8 +313,9 @@ def customer_apply_grade_suggestion(*, actor, customer: Customer) -> Customer:
         suggestion.grade, GradeSource.RULES, suggestion.text
     )
     customer.save()
-    audit_record(actor=actor, obj=customer, action="grade_change", before=before,
-                 after=snapshot(customer, AUDITED_FIELDS), note=suggestion.text)
+    after = snapshot(customer, AUDITED_FIELDS)
+    audit_record(actor=actor, obj=customer, action="grade_change", before=before, after=after, note=suggestion.text)
+    _publish_changed(customer, before, after)
     return customer
 
 
@@ -304,7 +329,9 @@ def customer_assign(*, actor, customer: Customer, owner) -> Customer:
     before = snapshot(customer, AUDITED_FIELDS)
     customer.owner = owner
     customer.save()
-    audit_record(actor=actor, obj=customer, action="assign", before=before, after=snapshot(customer, AUDITED_FIELDS))
+    after = snapshot(customer, AUDITED_FIELDS)
+    audit_record(actor=actor, obj=customer, action="assign", before=before, after=after)
+    _publish_changed(customer, before, after)
     return customer
 
 
@@ -364,6 +391,7 @@ def contact_save(*, actor, customer: Customer, data: dict, contact: Contact | No
         after={f"{contact.name}.{k}": v for k, v in after.items()},
         sensitive={f"{contact.name}.{k}" for k in Contact.PII_FIELDS},
     )
+    _publish_changed(customer, None, None, fields=["contacts"])
     return contact
 
 
@@ -373,6 +401,7 @@ def contact_delete(*, actor, contact: Contact) -> None:
     customer = _locked(selectors.customer_get(user=actor, pk=contact.customer_id))
     audit_record(actor=actor, obj=customer, action="contact_delete", force=True, note=contact.name)
     contact.delete()
+    _publish_changed(customer, None, None, fields=["contacts"])
 
 
 @transaction.atomic

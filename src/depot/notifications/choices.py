@@ -30,6 +30,7 @@ EVENT_LABELS = {
     "order.held": _("订单暂停处理"),
     "order.shipped": _("订单已发货"),
     "inbound.received": _("入库收货完成"),
+    "customer.changed": _("客户资料变更"),
 }
 
 
@@ -43,6 +44,7 @@ EVENT_VARIABLES = {
     "order.shipped": _("order_no 订单号，carrier 承运商，tracking_no 运单号，shipped_at 发货时间，packages 件数"),
     "inbound.received": _("inbound_no 入库单号，received_at 收货时间，lines 收货明细（每行 sku、name、expected、"
                           "received），discrepancies 差异（每行 sku、name、kind、quantity、note）"),
+    "customer.changed": _("customer_code 客户编码，changed 变更的字段（列表，不含字段值）"),
 }
 
 
