@@ -12,6 +12,11 @@ ENDPOINTS = {
     ("post", "/api/v1/outbound-orders/{number}/cancel"),
     ("get", "/api/v1/inbound-orders"), ("post", "/api/v1/inbound-orders"),
     ("get", "/api/v1/inbound-orders/{number}"), ("get", "/api/v1/inbound-orders/{number}/events"),
+    ("get", "/api/v1/complaints"), ("post", "/api/v1/complaints"), ("get", "/api/v1/complaints/{code}"),
+    ("post", "/api/v1/complaints/{code}/accept"), ("post", "/api/v1/complaints/{code}/reject"),
+    ("get", "/api/v1/webhooks"), ("post", "/api/v1/webhooks"), ("delete", "/api/v1/webhooks/{webhook_id}"),
+    ("post", "/api/v1/webhooks/{webhook_id}/rotate-secret"),
+    ("post", "/api/v1/environment-readings"),
 }
 HAN = re.compile(r"[\u4e00-\u9fff]")
 

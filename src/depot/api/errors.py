@@ -125,6 +125,8 @@ PYDANTIC_MESSAGES = {
     "int_type": gettext_lazy("应为整数"),
     "int_parsing": gettext_lazy("应为整数"),
     "int_from_float": gettext_lazy("应为整数"),
+    "float_type": gettext_lazy("应为数字"),
+    "float_parsing": gettext_lazy("应为数字"),
     "string_type": gettext_lazy("应为字符串"),
     "bool_type": gettext_lazy("应为 true 或 false"),
     "bool_parsing": gettext_lazy("应为 true 或 false"),

@@ -16,7 +16,8 @@ from depot.api.ratelimit import TokenRateThrottle
 from depot.core.errors import NotFound
 
 DESCRIPTION = gettext_lazy(
-    "Depot 仓储系统的开放接口，供货主的 WMS、ERP、电商系统对接：货品、库存、出库单与入库单。\n\n"
+    "Depot 仓储系统的开放接口，供货主的 WMS、ERP、电商系统对接：货品、库存、出库单与入库单、投诉、"
+    "Webhook 接收地址；以及仓库传感器上报温湿度。\n\n"
     "认证：请求头 `Authorization: Bearer dpt_…`，令牌由仓库客服在后台创建，只显示一次。"
     "客户令牌只能访问本客户的数据；员工令牌按员工本人的权限访问。\n\n"
     "错误一律以 `application/problem+json` 返回（type、title、status、detail、errors），"
@@ -78,11 +79,17 @@ def build_api() -> NinjaAPI:
     errors.install(api)
     api.add_decorator(limit_body_size, mode="view")
 
+    from depot.api.readings import router as readings_router
+    from depot.api.webhooks import router as webhooks_router
     from depot.inventory.api import router as inventory_router
     from depot.orders.api import router as orders_router
+    from depot.service.api import router as service_router
 
     api.add_router("", inventory_router)
     api.add_router("", orders_router)
+    api.add_router("", service_router)
+    api.add_router("", webhooks_router)
+    api.add_router("", readings_router)
 
     fallback = Router()
 

@@ -123,3 +123,29 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.token_id}@{self.window_start:%H:%M} {self.hits}"
+
+
+class IdempotencyRecord(models.Model):
+    """A write request sent with an `Idempotency-Key`, for operations whose own model keeps no key:
+    the fingerprint of its body and what it created, so a replay answers with the same record and
+    the same key with another body is refused."""
+
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE,
+                                 related_name="+")
+    operation = models.CharField(_("操作"), max_length=40)
+    key = models.CharField(_("幂等键"), max_length=100)
+    request_hash = models.CharField(_("请求摘要"), max_length=64)
+    result = models.CharField(_("创建的记录"), max_length=64)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("幂等请求")
+        verbose_name_plural = _("幂等请求")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "operation", "key"], name="api_idempotency_unique",
+                                    violation_error_message=_("该幂等键已使用")),
+        ]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.operation} {self.key}"

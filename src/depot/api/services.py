@@ -6,7 +6,8 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from depot.api.choices import Scope
 from depot.api.models import ApiToken, ServiceAccount
+from depot.core.accounts import group_sync
 from depot.core.audit import ACTION_CREATE, ACTION_UPDATE, audit_record, snapshot
 from depot.core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from depot.core.permissions import require_perm
@@ -34,6 +36,8 @@ SERVICE_PERMISSIONS = [
     "orders.view_outboundorder", "orders.view_outboundline", "orders.view_inboundorder", "orders.view_inboundline",
     "orders.view_orderevent",
     "orders.add_outboundorder", "orders.audit_outbound", "orders.cancel_outbound", "orders.add_inboundorder",
+    "notifications.view_webhookendpoint", "notifications.add_webhookendpoint",
+    "notifications.change_webhookendpoint",
 ]
 
 
@@ -42,15 +46,7 @@ def hash_token(raw: str) -> str:
 
 
 def service_group_sync(*, using: str = "default") -> Group:
-    group, _created = Group.objects.using(using).get_or_create(name=SERVICE_GROUP)
-    wanted = []
-    for dotted in SERVICE_PERMISSIONS:
-        app_label, codename = dotted.split(".")
-        perm = Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename).first()
-        if perm is not None:
-            wanted.append(perm)
-    group.permissions.set(wanted)
-    return group
+    return group_sync(name=SERVICE_GROUP, permissions=SERVICE_PERMISSIONS, using=using)
 
 
 def service_account_for(customer: Customer) -> ServiceAccount:
@@ -182,3 +178,72 @@ def token_touch(token: ApiToken, *, now=None, every: datetime.timedelta = dateti
     ApiToken.objects.filter(pk=token.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - every)).update(last_used_at=now)
     token.last_used_at = now
+
+
+# ---- webhook endpoints a customer registers through the API ---------------------------------
+
+# What a customer's own endpoint may subscribe to. All of them concern only that customer.
+WEBHOOK_EVENTS = {
+    "order.status_changed": _("出库单、入库单状态变更"),
+    "order.incomplete": _("订单信息不完整"),
+    "order.held": _("订单暂停处理"),
+    "order.shipped": _("订单已发货"),
+    "inbound.received": _("入库收货完成"),
+    "complaint.updated": _("投诉进展"),
+    "stock.below_reorder_point": _("库存低于再订货点"),
+    "customer.changed": _("客户档案变更"),
+}
+MAX_WEBHOOKS_PER_CUSTOMER = 10
+
+
+def customer_webhooks(*, customer: Customer):
+    """The customer's webhook endpoints that are in use (a removed one is switched off, not shown)."""
+    from depot.notifications.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.filter(owner=customer, active=True).order_by("created_at", "pk")
+
+
+def customer_webhook_get(*, customer: Customer, pk):
+    try:
+        return customer_webhooks(customer=customer).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Webhook 接收地址不存在")) from None
+
+
+def customer_webhook_register(*, actor, customer: Customer, url: str, events: list[str], name: str = ""):
+    """Register an endpoint of `customer` for `events` (see WEBHOOK_EVENTS). Returns (endpoint,
+    secret); the secret is not shown again. Raises ValidationFailed (unknown event, bad URL, the
+    same URL already registered, more than MAX_WEBHOOKS_PER_CUSTOMER) with nothing written."""
+    from depot.notifications.services import webhook_endpoint_create
+
+    url = (url or "").strip()
+    errors = {}
+    unknown = [f"events[{i}]" for i, e in enumerate(events, 1) if e not in WEBHOOK_EVENTS]
+    for field in unknown:
+        errors[field] = [_("未知事件，可选：%(events)s") % {"events": "、".join(WEBHOOK_EVENTS)}]
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        existing = customer_webhooks(customer=customer)
+        if existing.filter(url=url).exists():
+            errors["url"] = [_("该地址已登记")]
+        elif existing.count() >= MAX_WEBHOOKS_PER_CUSTOMER:
+            errors["url"] = [_("每个客户最多登记%(n)d个接收地址") % {"n": MAX_WEBHOOKS_PER_CUSTOMER}]
+        if errors:
+            raise ValidationFailed(details=errors)
+        return webhook_endpoint_create(actor=actor, data={"owner": customer, "name": (name or "").strip(),
+                                                          "url": url, "events": list(events)})
+
+
+def customer_webhook_remove(*, actor, customer: Customer, pk) -> None:
+    """Switch the endpoint off: nothing more is sent to it; its delivery history is kept."""
+    from depot.notifications.services import webhook_endpoint_update
+
+    endpoint = customer_webhook_get(customer=customer, pk=pk)
+    webhook_endpoint_update(actor=actor, endpoint=endpoint, data={"active": False})
+
+
+def customer_webhook_rotate(*, actor, customer: Customer, pk):
+    from depot.notifications.services import webhook_endpoint_rotate_secret
+
+    endpoint = customer_webhook_get(customer=customer, pk=pk)
+    return webhook_endpoint_rotate_secret(actor=actor, endpoint=endpoint)
