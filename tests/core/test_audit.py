@@ -103,3 +103,23 @@ def test_an_entry_deleted_behind_the_applications_back_is_reported(history):
     problems = audit_verify()
 
     assert problems == [f"audit entry {entries[2].pk}: chain broken (an earlier entry is missing)"]
+
+
+def test_the_entry_of_an_object_created_in_the_transaction_starts_its_chain_without_the_chain_lock(
+        specialist, django_assert_num_queries):
+    from django.contrib.auth.models import Group
+
+    from depot.core.audit import ACTION_CREATE, ACTION_UPDATE
+
+    group = Group.objects.create(name="审计测试组")
+    audit_record(actor=specialist, obj=group, action=ACTION_CREATE, after={"name": group.name})  # type cached
+
+    other = Group.objects.create(name="新建的组")
+    with django_assert_num_queries(1):  # the insert only
+        entry = audit_record(actor=specialist, obj=other, action=ACTION_CREATE, after={"name": other.name},
+                             new_object=True)
+    later = audit_record(actor=specialist, obj=other, action=ACTION_UPDATE, before={"name": other.name},
+                         after={"name": "改名的组"})
+
+    assert entry.prev_hash == "" and later.prev_hash == entry.hash
+    assert audit_verify() == []

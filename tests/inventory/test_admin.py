@@ -74,3 +74,26 @@ def test_a_running_count_shows_no_system_quantities(client, admin_user, keeper, 
     page = client.get(reverse("admin:inventory_count_change", args=[count.pk])).content.decode()
     assert count.number in page
     assert "L1" not in page
+
+
+@pytest.mark.parametrize("model", PAGES)
+def test_each_inventory_list_takes_the_same_number_of_queries_for_few_and_many_rows(
+        client, admin_user, specialist, wh, make_item, stock, stocked, model, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.count_plan_create(actor=admin_user, warehouse=wh.warehouse, scope=CountScope.ZONE, zone=wh.zones["AMB"])
+    client.force_login(admin_user)
+    url = reverse(f"admin:inventory_{model}_changelist")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(6):
+        more = make_item(f"MORE-{n}", name=f"更多货品{n}")
+        stock(more, 5, wh.loc[f"AMB-0{n % 3 + 1}"], f"M{n}")
+        services.reservation_create(actor=specialist, item=more, quantity=1, document_type="outbound",
+                                    document_ref=f"O-MORE-{n}")
+    for zone in ("COOL", "FRZ"):
+        services.count_plan_create(actor=admin_user, warehouse=wh.warehouse, scope=CountScope.ZONE,
+                                   zone=wh.zones[zone])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200

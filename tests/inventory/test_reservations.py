@@ -219,3 +219,75 @@ def test_a_document_is_shipped_in_one_go(wh, item, food, specialist, keeper, sto
         services.document_ship(actor=keeper, **DOC)
     assert stock_problems() == []
 
+
+
+def test_several_reservations_are_picked_in_one_pass_each_to_its_zones_staging(wh, item, food, frozen, specialist,
+                                                                                keeper, stock):
+    stock(item, 10, wh.loc["AMB-01"], "L1")
+    stock(food, 10, wh.loc["AMB-02"], "B1", expiry_date=days(60))
+    stock(frozen, 10, wh.loc["FRZ-01"], "F1", expiry_date=days(200))
+    reservations = services.reservations_create(actor=specialist, lines=[(item, 5), (food, 4), (frozen, 3)], **DOC)
+    staged = services.reservations_pick(actor=keeper, picks=[(r, r.quantity) for r in reservations])
+    assert [(s.source, s.quantity, s.balance.location) for s in staged] == [
+        (reservations[0], 5, wh.loc["AMB-STG"]), (reservations[1], 4, wh.loc["AMB-STG"]),
+        (reservations[2], 3, wh.loc["FRZ-STG"])]
+    assert StockMove.objects.filter(kind=MoveKind.PICK, document_ref="OUT-001").count() == 3
+    assert set(Reservation.objects.filter(pk__in=[r.pk for r in reservations]).values_list("state", flat=True)) == {
+        ReservationState.CONSUMED}
+    assert (on_hand(item, wh.loc["AMB-01"]), reserved(item, wh.loc["AMB-01"])) == (5, 0)
+    assert (on_hand(food, wh.loc["AMB-STG"]), reserved(food, wh.loc["AMB-STG"])) == (4, 4)
+    assert (on_hand(frozen, wh.loc["FRZ-STG"]), reserved(frozen, wh.loc["FRZ-STG"])) == (3, 3)
+    assert stock_problems() == []
+    moves = services.document_ship(actor=keeper, **DOC)
+    assert sorted(m.quantity for m in moves) == [3, 4, 5]
+    assert stock_problems() == []
+
+
+def test_picking_part_of_a_reservation_in_a_batch_leaves_the_rest_reserved(wh, item, specialist, keeper, stock):
+    stock(item, 10, wh.loc["AMB-01"], "L1")
+    [reservation] = reserve(specialist, item, 6)
+    [staged] = services.reservations_pick(actor=keeper, picks=[(reservation, 4)])
+    reservation.refresh_from_db()
+    assert (reservation.state, reservation.open_quantity, staged.quantity) == (ReservationState.OPEN, 2, 4)
+    assert (on_hand(item, wh.loc["AMB-01"]), reserved(item, wh.loc["AMB-01"])) == (6, 2)
+    assert stock_problems() == []
+
+
+def test_a_batch_pick_with_one_closed_reservation_changes_nothing(wh, item, food, specialist, keeper, stock):
+    stock(item, 10, wh.loc["AMB-01"], "L1")
+    stock(food, 10, wh.loc["AMB-02"], "B1", expiry_date=days(60))
+    first, second = services.reservations_create(actor=specialist, lines=[(item, 5), (food, 4)], **DOC)
+    services.reservation_release(actor=specialist, reservation=second)
+    before = snapshot_state()
+    with pytest.raises(IllegalTransition):
+        services.reservations_pick(actor=keeper, picks=[(first, 5), (second, 4)])
+    assert snapshot_state() == before
+
+
+def test_a_batch_pick_into_a_full_staging_location_counts_every_move_of_the_batch(wh, item, food, specialist,
+                                                                                   keeper, admin_user, stock):
+    services.location_update(actor=admin_user, location=wh.loc["AMB-STG"], data={"capacity": 8})
+    stock(item, 10, wh.loc["AMB-01"], "L1")
+    stock(food, 10, wh.loc["AMB-02"], "B1", expiry_date=days(60))
+    first, second = services.reservations_create(actor=specialist, lines=[(item, 5), (food, 4)], **DOC)
+    before = snapshot_state()
+    with pytest.raises(LocationRejected):
+        services.reservations_pick(actor=keeper, picks=[(first, 5), (second, 4)])
+    assert snapshot_state() == before
+    assert len(services.reservations_pick(actor=keeper, picks=[(first, 5), (second, 3)])) == 2
+    assert on_hand(item, wh.loc["AMB-STG"]) + on_hand(food, wh.loc["AMB-STG"]) == 8
+
+
+def test_picking_a_whole_pick_list_costs_the_same_statements_whatever_its_length(
+        wh, make_item, specialist, keeper, stock, django_assert_max_num_queries):
+    items = [make_item(f"GEN-{n}", name=f"货品{n}") for n in range(1, 7)]
+    for n, item in enumerate(items):
+        stock(item, 10, wh.loc[f"AMB-0{n % 3 + 1}"], f"L{n}")
+    reservations = services.reservations_create(actor=specialist, lines=[(i, 2) for i in items], **DOC)
+    keeper.get_all_permissions()
+    with django_assert_max_num_queries(12):
+        services.reservations_pick(actor=keeper, picks=[(r, r.quantity) for r in reservations])
+    services.virtual_location(LocationKind.CUSTOMER)
+    with django_assert_max_num_queries(10):
+        services.document_ship(actor=keeper, **DOC)
+    assert stock_problems() == []

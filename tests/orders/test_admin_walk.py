@@ -184,6 +184,17 @@ def test_bulk_actions_audit_make_a_wave_pick_list_and_cancel_with_a_reason(clien
     page = client.get(reverse("admin:orders_picklist_change", args=[pick_list.pk]) + "?print=1").content.decode()
     assert "AMB-01" in page and orders[1].number in page and "window.print()" in page
 
+    client.force_login(keeper)
+    list_url = reverse("admin:orders_picklist_change", args=[pick_list.pk])
+    assert "全部按应拣数量确认" in client.get(list_url).content.decode()
+    confirmed = client.post(list_url, {"go": "confirm_all"}, follow=True)
+    assert said(confirmed) == [f"拣货单{pick_list.number}的2行已全部按应拣数量确认"]
+    assert {o.state for o in OutboundOrder.objects.filter(pk__in=[orders[0].pk, orders[1].pk])} == {
+        OutboundState.PICKED}
+    assert "全部按应拣数量确认" not in client.get(list_url).content.decode()
+    again = client.post(list_url, {"go": "confirm_all"}, follow=True)
+    assert len(said(again)) == 1 and OutboundOrder.objects.filter(state=OutboundState.PICKED).count() == 2
+
 
 def test_a_held_order_is_allocated_with_its_button_once_stock_arrives(client, specialist, wh, biscuits, stock, submit):
     order = submit([{"item_code": "BIS-1", "quantity": 5}])

@@ -288,3 +288,30 @@ def test_vip_and_grade_a_orders_come_first_in_the_audit_and_pick_queues(wh, bisc
     assert [o.number for o in selectors.pick_queue(user=keeper)] == [numbers[g] for g in
                                                                      (Grade.VIP, Grade.A, Grade.B, Grade.C)]
     assert Reservation.objects.filter(state=ReservationState.OPEN).count() == 4
+
+
+def test_submitting_an_order_takes_a_bounded_number_of_statements_whatever_its_lines(
+        wh, biscuits, milk, make_item, stock, submit, specialist, django_assert_max_num_queries):
+    crisps = make_item("CRISP-1", name="薯片", unit_value=Decimal("8"))
+    stock(biscuits, 20, wh.loc["AMB-01"], "B1")
+    stock(milk, 20, wh.loc["AMB-02"], "M1", expiry_date=days(60))
+    stock(crisps, 20, wh.loc["AMB-03"], "C1")
+    specialist.get_all_permissions()
+    with django_assert_max_num_queries(32) as one:
+        order = submit([{"item_code": "BIS-1", "quantity": 2}])
+    assert order.state == OutboundState.ALLOCATED
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        order = submit([{"item_code": code, "quantity": 2} for code in ("BIS-1", "MILK-1", "CRISP-1")])
+    assert order.state == OutboundState.ALLOCATED
+    assert stock_problems() == []
+
+
+def test_a_submitted_order_keeps_its_audit_chain_intact(wh, biscuits, stock, submit):
+    from depot.core.audit import audit_history, audit_verify
+
+    stock(biscuits, 20, wh.loc["AMB-01"], "B1")
+    order = submit([{"item_code": "BIS-1", "quantity": 2}])
+    services.outbound_cancel(actor=order.created_by, order=order, reason="客户撤单")
+    entries = list(audit_history(order).order_by("id"))
+    assert entries[0].action == "create" and entries[0].prev_hash == ""
+    assert audit_verify() == []

@@ -374,3 +374,61 @@ def test_cancelling_needs_a_reason(allocated, specialist):
         services.outbound_cancel(actor=specialist, order=allocated, reason="")
 
     assert orders_state() == before
+
+
+def test_a_whole_pick_list_is_confirmed_in_one_go(allocated, keeper, biscuits, milk, wh):
+    pick_list = services.picklist_create(actor=keeper, orders=[allocated])
+    assert services.picklist_confirm_all(actor=keeper, pick_list=pick_list).state == PickListState.DONE
+    allocated.refresh_from_db()
+    assert allocated.state == OutboundState.PICKED
+    assert all(line.picked == line.quantity and line.confirmed_by == keeper for line in pick_list.lines.all())
+    assert [(line.item_code, line.picked, line.allocated) for line in allocated.lines.order_by("line_no")] == [
+        ("BIS-1", 12, 12), ("MILK-1", 4, 4)]
+    assert (on_hand(biscuits, wh.loc["AMB-STG"]), reserved(biscuits, wh.loc["AMB-STG"])) == (12, 12)
+    assert (on_hand(milk, wh.loc["AMB-STG"]), reserved(milk, wh.loc["AMB-STG"])) == (4, 4)
+    assert StockMove.objects.filter(kind=MoveKind.PICK, document_ref=allocated.number).count() == 3
+    services.outbound_pack(actor=keeper, order=allocated, packages=PACKAGES)
+    services.outbound_ship(actor=keeper, order=allocated, carrier="顺丰速运", tracking_number="SF1234567890")
+    assert [(line.item_code, line.shipped) for line in allocated.lines.order_by("line_no")] == [
+        ("BIS-1", 12), ("MILK-1", 4)]
+    assert stock_problems() == []
+
+
+def test_confirming_the_rest_of_a_pick_list_after_a_shortage_keeps_the_order_suspended(allocated, keeper):
+    pick_list = services.picklist_create(actor=keeper, orders=[allocated])
+    first = pick_list.lines.order_by("location_code", "pk").first()
+    services.pick_confirm(actor=keeper, pick_line=first, picked_quantity=first.quantity - 1)
+    services.picklist_confirm_all(actor=keeper, pick_list=pick_list)
+    allocated.refresh_from_db()
+    assert allocated.state == OutboundState.SUSPENDED
+    assert not pick_list.lines.filter(confirmed_at__isnull=True).exists()
+    assert stock_problems() == []
+
+
+def test_confirming_a_pick_list_with_nothing_left_to_pick_is_refused_and_changes_nothing(allocated, keeper):
+    pick_list = services.picklist_create(actor=keeper, orders=[allocated])
+    services.picklist_confirm_all(actor=keeper, pick_list=pick_list)
+    before = orders_state()
+    with pytest.raises(IllegalTransition, match="没有待确认的拣货行"):
+        services.picklist_confirm_all(actor=keeper, pick_list=pick_list)
+    assert orders_state() == before
+
+
+def test_only_a_keeper_confirms_a_whole_pick_list(allocated, keeper, specialist):
+    pick_list = services.picklist_create(actor=keeper, orders=[allocated])
+    before = orders_state()
+    with pytest.raises(PermissionDenied):
+        services.picklist_confirm_all(actor=specialist, pick_list=pick_list)
+    assert orders_state() == before
+
+
+def test_picking_and_shipping_an_order_takes_a_bounded_number_of_statements(
+        allocated, keeper, django_assert_max_num_queries):
+    keeper.get_all_permissions()
+    pick_list = services.picklist_create(actor=keeper, orders=[allocated])
+    with django_assert_max_num_queries(26):
+        services.picklist_confirm_all(actor=keeper, pick_list=pick_list)
+    services.outbound_pack(actor=keeper, order=allocated, packages=PACKAGES)
+    # 17 for the shipment itself, the rest is the customer's notification (contact, template, outbox, job)
+    with django_assert_max_num_queries(32):
+        services.outbound_ship(actor=keeper, order=allocated, carrier="顺丰速运", tracking_number="SF1234567890")

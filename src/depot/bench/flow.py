@@ -4,7 +4,8 @@ drive the same service functions the API uses, then the stock is checked.
 Order flow: `outbound_submit` (create → completeness → audit → allocation, one transaction per
 order) for 3-line orders of the flow customers, items chosen with a popularity skew so that the
 few scarce ones run out and some orders end held. Pick and ship: allocated orders are claimed in
-skip-locked batches, each gets its own pick list, every line is confirmed, then packed and shipped.
+skip-locked batches, each gets its own pick list, all its lines are confirmed at once
+(`picklist_confirm_all`, as a keeper who found everything), then packed and shipped.
 """
 
 import cProfile
@@ -270,11 +271,9 @@ def _claim(actor, batch: int) -> list:
 
 
 def pick_pack_ship(actor, order, pick_list, n: int) -> str:
-    from depot.orders.selectors import picklist_lines
-    from depot.orders.services import outbound_pack, outbound_ship, pick_confirm
+    from depot.orders.services import outbound_pack, outbound_ship, picklist_confirm_all
 
-    for line in picklist_lines(user=actor, pick_list=pick_list):
-        pick_confirm(actor=actor, pick_line=line, picked_quantity=line.quantity)
+    picklist_confirm_all(actor=actor, pick_list=pick_list)
     outbound_pack(actor=actor, order=order, packages=[{"weight_kg": "2.40", "length_cm": 40, "width_cm": 30,
                                                        "height_cm": 20}])
     shipped = outbound_ship(actor=actor, order=order, carrier="顺丰速运", tracking_number=f"SFB{n:010d}")
@@ -470,8 +469,7 @@ def profile_pick(*, orders: int) -> dict:
     functions, for `orders` allocated orders taken one at a time in this process."""
     from django.db import connection
 
-    from depot.orders.selectors import picklist_lines
-    from depot.orders.services import outbound_pack, outbound_ship, pick_confirm
+    from depot.orders.services import outbound_pack, outbound_ship, picklist_confirm_all
 
     actor = _pick_setup()
     steps: dict[str, list[int]] = {}
@@ -504,9 +502,7 @@ def profile_pick(*, orders: int) -> dict:
         if not claimed:
             break
         order, pick_list = claimed[0]
-        lines = picklist_lines(user=actor, pick_list=pick_list)
-        for line in lines:
-            step("pick_confirm (per line)", pick_confirm, actor=actor, pick_line=line, picked_quantity=line.quantity)
+        step("picklist_confirm_all", picklist_confirm_all, actor=actor, pick_list=pick_list)
         step("outbound_pack", outbound_pack, actor=actor, order=order, packages=[{"weight_kg": "1.20"}])
         step("outbound_ship", outbound_ship, actor=actor, order=order, carrier="顺丰速运",
              tracking_number=f"SFP{n:010d}")

@@ -61,23 +61,27 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
 
 
 def audit_record(*, actor, obj: models.Model, action: str, before: dict | None = None,
-                 after: dict | None = None, note: str = "", sensitive=(), force: bool = False
-                 ) -> AuditEntry | None:
+                 after: dict | None = None, note: str = "", sensitive=(), force: bool = False,
+                 new_object: bool = False) -> AuditEntry | None:
     """Append one entry for `obj`. Returns None when nothing changed (unless `force`).
 
     Takes a transaction-scoped advisory lock on the object so that two writers append to its
-    hash chain one after the other.
+    hash chain one after the other. `new_object`: `obj` was inserted by the caller's transaction
+    (with a new, never used primary key), so its chain is empty and invisible to everyone else —
+    no lock and no read of the previous entry are needed.
     """
     changes = diff(before, after, sensitive=sensitive)
     if not changes and not force and action == ACTION_UPDATE:
         return None
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
     object_id = str(obj.pk)
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                    [ct.pk, zlib.crc32(object_id.encode()) - 2**31])
-    last = (AuditEntry.objects.filter(content_type=ct, object_id=object_id)
-            .order_by("-id").values_list("hash", flat=True).first())
+    last = None
+    if not new_object:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                        [ct.pk, zlib.crc32(object_id.encode()) - 2**31])
+        last = (AuditEntry.objects.filter(content_type=ct, object_id=object_id)
+                .order_by("-id").values_list("hash", flat=True).first())
     entry = AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=(actor.get_username() if getattr(actor, "pk", None) else "系统"),

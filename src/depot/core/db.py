@@ -13,3 +13,27 @@ def analyze(*models) -> None:
     names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {names}")
+
+
+def update_rows(model, objs, fields) -> None:
+    """Write `fields` of the model instances `objs` in one `UPDATE … FROM (VALUES …)`: what
+    `QuerySet.bulk_update` does, without building a CASE expression per row and field (which costs
+    more CPU than the statement itself). Like `bulk_update`, no `save()`, signals or `auto_now`."""
+    objs = list(objs)
+    if not objs:
+        return
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    params = []
+    for obj in objs:
+        params.append(obj.pk)
+        params.extend(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in columns)
+    names = ", ".join(["pk", *(quote(f.column) for f in columns)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM (VALUES {', '.join([row] * len(objs))}) "
+            f"AS v({names}) WHERE t.{quote(meta.pk.column)} = v.pk::{meta.pk.db_type(connection)}",
+            params)

@@ -8,11 +8,13 @@ holds the balance row lock.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from depot.core.db import update_rows
 from depot.core.errors import NotFound, ValidationFailed
 from depot.customers.selectors import customer_list, sees_all_customers
 from depot.inventory import policy
@@ -67,6 +69,15 @@ def visible_item(actor, item: Item) -> Item:
         return Item.objects.get(pk=item.pk, owner__in=customer_list(user=actor))
     except Item.DoesNotExist:
         raise NotFound() from None
+
+
+def visible_items(actor, items) -> dict[int, Item]:
+    """{pk: item as stored now} for `items`, in one query; NotFound when one is not visible."""
+    pks = {item.pk for item in items}
+    found = {item.pk: item for item in Item.objects.filter(pk__in=pks, owner__in=customer_list(user=actor))}
+    if len(found) != len(pks):
+        raise NotFound()
+    return found
 
 
 def require_visible_item(actor, item: Item) -> None:
@@ -127,9 +138,10 @@ def ensure_can_give(location: Location, *, frozen: dict[int, str]) -> None:
 
 
 def ensure_can_take(location: Location, *, item: Item, lot: Lot, quantity: int, frozen: dict[int, str],
-                    record_only: bool = False) -> None:
+                    record_only: bool = False, lines: dict | None = None) -> None:
     """A physical location may take this stock. `record_only` moves record what is already there
-    (adjustments, reversals of a wrong record): only a running count of the location stops them."""
+    (adjustments, reversals of a wrong record): only a running count of the location stops them.
+    `lines`: what the location holds, when the caller already has it (`location_lines`)."""
     count = frozen.get(location.pk)
     if count is not None:
         raise LocationRejected(location=location,
@@ -148,7 +160,8 @@ def ensure_can_take(location: Location, *, item: Item, lot: Lot, quantity: int, 
     if location.capacity is None:  # unlimited (e.g. staging): no need to read what it holds
         return
     verdict = policy.capacity_check(
-        capacity=location.capacity, unit=location.capacity_unit, lines=location_lines(location),
+        capacity=location.capacity, unit=location.capacity_unit,
+        lines=location_lines(location) if lines is None else lines,
         key=(item.pk, lot.pk), quantity=quantity, pallet_quantity=item.pallet_quantity,
     )
     if not verdict:
@@ -196,3 +209,78 @@ def post_move(*, kind: str, item: Item, lot: Lot, source: Location, dest: Locati
     )
     move.locked_balances = balances  # still locked by this transaction, for the caller's follow-up
     return move
+
+
+@dataclass
+class MoveSpec:
+    """One move of `post_moves`: as the arguments of `post_move`, plus `reserve_at_dest` — the
+    quantity the destination balance holds reserved afterwards (a reservation carried over)."""
+
+    kind: str
+    item: Item
+    lot: Lot
+    source: Location
+    dest: Location
+    quantity: int
+    document_type: str = ""
+    document_ref: str = ""
+    reservation: object = None
+    consume_reserved: int = 0
+    reserve_at_dest: int = 0
+
+
+def post_moves(specs: list[MoveSpec], *, actor, at=None) -> tuple[list[StockMove], dict]:
+    """`post_move` for several moves at once (a pick list, a shipment): the locations and the
+    balances are locked once each, in pk order, every move is checked as if posted one after the
+    other (availability and capacity include the moves before it), the balances are written in one
+    UPDATE and the moves in one INSERT. Returns the moves and the locked balances by (item_id,
+    lot_id, location_id). Raises InsufficientStock or LocationRejected before writing anything."""
+    if not specs:
+        return [], {}
+    locations = lock_locations([s.source for s in specs] + [s.dest for s in specs])
+    frozen = frozen_by(locations.values())
+    held: dict[int, dict] = {}  # capacity-limited destinations: what they hold, as the moves add to it
+    for spec in specs:
+        if spec.source.is_physical:
+            ensure_can_give(locations[spec.source.pk], frozen=frozen)
+        if spec.dest.is_physical:
+            dest = locations[spec.dest.pk]
+            lines = None
+            if dest.capacity is not None:
+                lines = held.setdefault(dest.pk, location_lines(dest))
+            ensure_can_take(dest, item=spec.item, lot=spec.lot, quantity=spec.quantity, frozen=frozen, lines=lines)
+            if lines is not None:
+                key = (spec.item.pk, spec.lot.pk)
+                lines[key] = policy.Line(lines.get(key, policy.Line(0)).quantity + spec.quantity,
+                                         spec.item.pallet_quantity)
+    balances = lock_balances([(s.item.pk, s.lot.pk, s.source.pk) for s in specs if s.source.is_physical],
+                             create=[(s.item.pk, s.lot.pk, s.dest.pk) for s in specs if s.dest.is_physical])
+    now, when = timezone.now(), occurred_at(at)
+    changed: dict[int, Balance] = {}
+    moves = []
+    for spec in specs:
+        item, lot = spec.item, spec.lot
+        if spec.source.is_physical:
+            balance = balances.get((item.pk, lot.pk, spec.source.pk))
+            available = (balance.on_hand - balance.reserved) if balance else 0
+            if balance is None or available + spec.consume_reserved < spec.quantity:
+                raise InsufficientStock(item=item, requested=spec.quantity, available=max(available, 0),
+                                        where=_("库位%(loc)s 批次%(lot)s") % {"loc": spec.source, "lot": lot})
+            balance.on_hand -= spec.quantity
+            balance.reserved -= spec.consume_reserved
+            changed[balance.pk] = balance
+        if spec.dest.is_physical:
+            balance = balances[(item.pk, lot.pk, spec.dest.pk)]
+            balance.on_hand += spec.quantity
+            balance.reserved += spec.reserve_at_dest
+            changed[balance.pk] = balance
+        moves.append(StockMove(
+            kind=spec.kind, owner_id=item.owner_id, item=item, lot=lot, from_location=spec.source,
+            to_location=spec.dest, quantity=spec.quantity, document_type=spec.document_type or "",
+            document_ref=spec.document_ref or "", reservation=spec.reservation,
+            actor=actor if getattr(actor, "pk", None) else None, at=when,
+        ))
+    for balance in changed.values():
+        balance.updated_at = now
+    update_rows(Balance, sorted(changed.values(), key=lambda b: b.pk), ["on_hand", "reserved", "updated_at"])
+    return StockMove.objects.bulk_create(moves), balances

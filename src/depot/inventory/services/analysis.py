@@ -74,3 +74,40 @@ def replenishment_settings_save(*, actor, owner=None, data: dict) -> Replenishme
     audit_record(actor=actor, obj=row, action=ACTION_CREATE if created else ACTION_UPDATE, before=before,
                  after=snapshot(row, ("owner",) + SETTINGS_FIELDS))
     return row
+
+
+def reorder_alerts_scan(*, now=None) -> list[Item]:
+    """Tell each cargo owner (event "stock.below_reorder_point", through the notifications outbox)
+    about its active items whose available stock (on hand − reserved) has fallen below their
+    reorder point since the last scan; forget the items that have recovered, so that the next fall
+    is told again. Run by a periodic job; returns the items newly below."""
+    from django.apps import apps
+    from django.db.models import F, Sum
+    from django.db.models.functions import Coalesce
+
+    from depot.inventory.models import ReorderAlert
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        below = {
+            item.pk: item for item in
+            Item.objects.filter(is_active=True, reorder_point__gt=0)
+            .annotate(on_hand=Coalesce(Sum("balances__on_hand"), 0), reserved=Coalesce(Sum("balances__reserved"), 0))
+            .annotate(available=F("on_hand") - F("reserved")).filter(available__lt=F("reorder_point"))
+            .select_related("owner")
+        }
+        ReorderAlert.objects.exclude(item_id__in=list(below)).delete()
+        known = set(ReorderAlert.objects.filter(item_id__in=list(below)).values_list("item_id", flat=True))
+        new = [item for pk, item in sorted(below.items()) if pk not in known]
+        ReorderAlert.objects.bulk_create(
+            [ReorderAlert(item=item, below_since=now, available=item.available, reorder_point=item.reorder_point)
+             for item in new], ignore_conflicts=True)
+        if apps.is_installed("depot.notifications"):
+            from depot.notifications.services import notification_publish
+
+            for item in new:
+                data = {"item_code": item.code, "item_name": item.name, "available": item.available,
+                        "reorder_point": item.reorder_point}
+                notification_publish(event="stock.below_reorder_point", customer=item.owner, related=item,
+                                     context=data, payload=data)
+    return new

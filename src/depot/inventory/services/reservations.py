@@ -15,20 +15,24 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from depot.core.errors import IllegalTransition, ValidationFailed
+from depot.core.db import update_rows
+from depot.core.errors import IllegalTransition, NotFound, ValidationFailed
 from depot.core.permissions import require_perm
+from depot.customers.selectors import sees_all_customers
 from depot.inventory import policy
 from depot.inventory.choices import LocationKind, LocationStatus, MoveKind, ReservationState
 from depot.inventory.errors import InsufficientStock, LocationRejected
 from depot.inventory.models import Balance, Item, Location, Reservation, StockMove
 from depot.inventory.services._ledger import (
+    MoveSpec,
     lock_balances,
-    lock_locations,
     positive_quantity,
     post_move,
+    post_moves,
     require_visible_item,
     virtual_location,
     visible_item,
+    visible_items,
 )
 
 
@@ -75,6 +79,18 @@ def reservations_create(*, actor, lines: list[tuple[Item, int]], document_type: 
     (item, requested, available) for the first line that cannot be met in full, unless
     `allow_partial`, which reserves what there is (possibly nothing). Returns the new reservations.
     """
+    return reserve_for_document(actor=actor, lines=lines, document_type=document_type, document_ref=document_ref,
+                                warehouse=warehouse, allow_partial=allow_partial, today=today)
+
+
+def reserve_for_document(*, actor, lines: list[tuple[Item, int]], document_type: str, document_ref: str,
+                         warehouse=None, allow_partial: bool = False,
+                         today: datetime.date | None = None) -> list[Reservation]:
+    """`reservations_create` inside the caller's transaction, without a savepoint of its own: it
+    raises (InsufficientStock, ValidationFailed, NotFound, PermissionDenied) only before writing
+    anything, so a caller may catch InsufficientStock and go on (an order then held for stock).
+    Reads the items once, locks the balances in pk order, writes them in one UPDATE and the
+    reservations in one INSERT."""
     require_perm(actor, "inventory.reserve_stock")
     document_type, document_ref = _require_document(document_type, document_ref)
     if not lines:
@@ -85,7 +101,8 @@ def reservations_create(*, actor, lines: list[tuple[Item, int]], document_type: 
         if item.pk in seen:
             raise ValidationFailed(details={"lines": [_("货品%(item)s重复出现") % {"item": item}]})
         seen.add(item.pk)
-    lines = [(visible_item(actor, item), quantity) for item, quantity in lines]
+    current = visible_items(actor, [item for item, _q in lines])
+    lines = [(current[item.pk], quantity) for item, quantity in lines]
     locked = list(
         reservable_balances(items=[item for item, _q in lines], warehouse=warehouse, today=today)
         .select_related("lot", "location").select_for_update(of=("self",)).order_by("pk")
@@ -107,15 +124,20 @@ def reservations_create(*, actor, lines: list[tuple[Item, int]], document_type: 
         if taken < quantity and not allow_partial:
             raise InsufficientStock(item=item, requested=quantity, available=sum(c.available for c in candidates))
         plan.extend((item, balances[c.key], q) for c, q in allocation)
+    if not plan:
+        return []
 
+    now = timezone.now()
     reservations = []
     for _item, balance, quantity in plan:
         balance.reserved += quantity
-        balance.save(update_fields=["reserved", "updated_at"])
+        balance.updated_at = now
         reservations.append(Reservation(
             balance=balance, quantity=quantity, document_type=document_type, document_ref=document_ref,
             created_by=actor,
         ))
+    # The balances are row-locked above: writing the computed values is safe, in one statement.
+    update_rows(Balance, [balance for _item, balance, _q in plan], ["reserved", "updated_at"])
     return Reservation.objects.bulk_create(reservations)
 
 
@@ -268,7 +290,7 @@ def reservation_ship(*, actor, reservation: Reservation, quantity: int | None = 
 @transaction.atomic
 def document_ship(*, actor, document_type: str, document_ref: str, at=None) -> list[StockMove]:
     """Ship everything picked for a document. Locks its staged reservations, their locations and
-    balances up front, each in pk order."""
+    balances up front, each in pk order, and posts all the shipment moves at once."""
     require_perm(actor, "inventory.pick_stock")
     staged = list(_document_open(document_type, document_ref)
                   .filter(balance__location__kind=LocationKind.STAGING)
@@ -276,11 +298,85 @@ def document_ship(*, actor, document_type: str, document_ref: str, at=None) -> l
                   .select_for_update(of=("self",)).order_by("pk"))
     if not staged:
         raise ValidationFailed(details={"document_ref": [_("该单据没有已拣货待发运的货品")]})
+    if not sees_all_customers(actor):
+        visible_items(actor, [r.balance.item for r in staged])
+    customer = virtual_location(LocationKind.CUSTOMER)
+    specs = [MoveSpec(kind=MoveKind.SHIPMENT, item=r.balance.item, lot=r.balance.lot, source=r.balance.location,
+                      dest=customer, quantity=r.open_quantity, document_type=r.document_type,
+                      document_ref=r.document_ref, reservation=r, consume_reserved=r.open_quantity)
+             for r in staged]
+    moves, _balances = post_moves(specs, actor=actor, at=at)
     for reservation in staged:
-        require_visible_item(actor, reservation.balance.item)
-    lock_locations([r.balance.location for r in staged])
-    lock_balances([(r.balance.item_id, r.balance.lot_id, r.balance.location_id) for r in staged])
-    return [_ship_locked(actor=actor, reservation=r, quantity=r.open_quantity, at=at) for r in staged]
+        reservation.consumed += reservation.open_quantity
+        _close_if_done(reservation)
+    update_rows(Reservation, staged, ["consumed", "state", "closed_at"])
+    return moves
+
+
+@transaction.atomic
+def reservations_pick(*, actor, picks: list[tuple[Reservation, int]], at=None) -> list[Reservation]:
+    """Pick several reservations in one pass (every line of a pick list): for each (reservation,
+    quantity), what `reservation_consume` does — a `pick` move to the outbound staging location of
+    the storage location's zone (`default_staging`), the reservation carried over to the staging
+    balance. Locks the reservations, the locations, then the balances, each in pk order, once.
+    Returns the staged reservations, in the order of `picks`. Raises IllegalTransition (a
+    reservation closed or already picked), ValidationFailed, InsufficientStock, LocationRejected;
+    nothing is written then."""
+    return reservations_pick_in_transaction(actor=actor, picks=picks, at=at)
+
+
+def reservations_pick_in_transaction(*, actor, picks: list[tuple[Reservation, int]], at=None) -> list[Reservation]:
+    """`reservations_pick` inside the caller's transaction, without a savepoint of its own (it
+    raises only before writing anything)."""
+    require_perm(actor, "inventory.pick_stock")
+    if not picks:
+        return []
+    wanted: dict[int, int] = {}
+    for reservation, quantity in picks:
+        if reservation.pk in wanted:
+            raise ValidationFailed(details={"picks": [_("同一预留重复出现")]})
+        wanted[reservation.pk] = quantity
+    locked = {r.pk: r for r in (Reservation.objects.select_for_update(of=("self",))
+                                .select_related("balance__item", "balance__lot", "balance__location__zone__warehouse")
+                                .filter(pk__in=list(wanted)).order_by("pk"))}
+    if len(locked) != len(wanted):
+        raise NotFound()
+    if not sees_all_customers(actor):
+        visible_items(actor, [r.balance.item for r in locked.values()])
+    staging_by_zone: dict[int, Location] = {}
+    specs, rows = [], []
+    for pk, quantity in wanted.items():
+        reservation = locked[pk]
+        if reservation.state != ReservationState.OPEN:
+            raise IllegalTransition(_("预留已%(state)s，不能再操作") % {"state": reservation.get_state_display()})
+        balance = reservation.balance
+        if balance.location.kind != LocationKind.STORAGE:
+            raise IllegalTransition(_("该预留的货品已拣到出库暂存区，请发货或释放"))
+        quantity = _part(reservation, quantity)
+        zone_id = balance.location.zone_id
+        staging = staging_by_zone.get(zone_id)
+        if staging is None:
+            staging = default_staging(item=balance.item, location=balance.location)
+            if staging.zone_id == zone_id:  # the zone's own staging location, whatever the item
+                staging_by_zone[zone_id] = staging
+        specs.append(MoveSpec(kind=MoveKind.PICK, item=balance.item, lot=balance.lot, source=balance.location,
+                              dest=staging, quantity=quantity, document_type=reservation.document_type,
+                              document_ref=reservation.document_ref, reservation=reservation,
+                              consume_reserved=quantity, reserve_at_dest=quantity))
+        rows.append((reservation, quantity, staging))
+    _moves, balances = post_moves(specs, actor=actor, at=at)
+    staged = []
+    for reservation, quantity, staging in rows:
+        reservation.consumed += quantity
+        _close_if_done(reservation)
+        balance = reservation.balance
+        staged.append(Reservation(
+            balance=balances[(balance.item_id, balance.lot_id, staging.pk)], quantity=quantity,
+            document_type=reservation.document_type, document_ref=reservation.document_ref, source=reservation,
+            created_by=actor,
+        ))
+    update_rows(Reservation, [r for r, _q, _s in rows], ["consumed", "state", "closed_at"])
+    return Reservation.objects.bulk_create(staged)
 
 
 @transaction.atomic

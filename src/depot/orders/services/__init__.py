@@ -16,6 +16,7 @@ from depot.orders.services.execution import (
     outbound_pack,
     outbound_ship,
     pick_confirm,
+    picklist_confirm_all,
     picklist_create,
 )
 from depot.orders.services.inbound import inbound_cancel, inbound_create, inbound_putaway, inbound_receive
@@ -32,5 +33,5 @@ __all__ = [
     "inbound_receive", "on_transition", "outbound_allocate", "outbound_audit", "outbound_cancel",
     "outbound_check_completeness", "outbound_confirm_receipt", "outbound_create", "outbound_deliver",
     "outbound_pack", "outbound_retry_held", "outbound_ship", "outbound_submit", "outbound_supplement",
-    "pick_confirm", "picklist_create", "register_transition_hook",
+    "pick_confirm", "picklist_confirm_all", "picklist_create", "register_transition_hook",
 ]

@@ -172,17 +172,18 @@ def order_cutoff():
     return getattr(settings, "DEPOT_ORDER_CUTOFF", policy.DEFAULT_CUTOFF)
 
 
-def close_finished_pick_lists(pick_list_ids) -> None:
-    """Mark done the (locked) pick lists that have no line left to confirm."""
+def close_finished_pick_lists(pick_list_ids) -> set[int]:
+    """Mark done the (locked) pick lists that have no line left to confirm; returns their ids."""
     ids = set(pick_list_ids)
     if not ids:
-        return
+        return set()
     still_open = set(PickLine.objects.filter(pick_list_id__in=ids, confirmed_at__isnull=True, cancelled=False)
-                     .values_list("pick_list_id", flat=True).distinct())
+                     .order_by().values_list("pick_list_id", flat=True).distinct())
     done = ids - still_open
     if done:
         PickList.objects.filter(pk__in=done, state=PickListState.OPEN).update(
             state=PickListState.DONE, completed_at=timezone.now())
+    return done
 
 
 def lock_pick_lists(ids) -> None:

@@ -6,17 +6,19 @@ import zlib
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Exists, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from depot.core.audit import audit_record
+from depot.core.db import update_rows
 from depot.core.errors import IllegalTransition
 from depot.core.permissions import require_perm
 from depot.customers.choices import PaymentTerms
+from depot.customers.models import Customer
 from depot.customers.selectors import customer_list
 from depot.inventory.errors import InsufficientStock
-from depot.inventory.services import reservations_create
+from depot.inventory.services import reserve_for_document
 from depot.orders import policy
 from depot.orders.choices import OUTBOUND_OPEN_STATES, CreditReviewState, HoldKind, OutboundState
 from depot.orders.models import OUTBOUND_DOCUMENT, CreditReview, OutboundLine, OutboundOrder
@@ -38,47 +40,56 @@ def _lock_customer_credit(customer) -> None:
 
 
 def credit_figures(order: OutboundOrder) -> dict:
-    """What the credit rules look at for this order (see `policy.credit_review_reasons`)."""
+    """What the credit rules look at for this order (see `policy.credit_review_reasons`): whether
+    the customer has had an order shipped, and (on credit, read under the per-customer lock) the
+    value of their other open orders — both in one statement."""
     customer = order.customer
     prepaid = customer.payment_terms == PaymentTerms.PREPAID
     others = OutboundOrder.objects.filter(customer=customer).exclude(pk=order.pk)
-    is_new = not others.filter(shipped_at__isnull=False).exists()
-    exposure = order.total_value
+    figures = {"shipped": Exists(others.filter(shipped_at__isnull=False))}
     if not prepaid:
         _lock_customer_credit(customer)
-        open_value = others.filter(state__in=OUTBOUND_OPEN_STATES).aggregate(v=Sum("total_value"))["v"]
-        exposure += open_value or Decimal(0)
-    return {"is_new_customer": is_new, "exposure": exposure, "credit_limit": customer.credit_limit,
+        figures["open_value"] = Subquery(
+            others.filter(state__in=OUTBOUND_OPEN_STATES).order_by().values("customer")
+            .annotate(v=Sum("total_value")).values("v")[:1])
+    row = Customer.objects.filter(pk=customer.pk).values(**figures).get()
+    exposure = order.total_value
+    if not prepaid:
+        exposure += row["open_value"] or Decimal(0)
+    return {"is_new_customer": not row["shipped"], "exposure": exposure, "credit_limit": customer.credit_limit,
             "prepaid": prepaid, "overdue_amount": customer.overdue_amount}
 
 
-def hold(order: OutboundOrder, *, actor, kind: str, reason: str, internal_note: str = "") -> None:
-    """Hold a (locked) order with its reason, or update the reason of one already held."""
+def hold(order: OutboundOrder, *, actor, kind: str, reason: str, internal_note: str = "", save_fields=()) -> None:
+    """Hold a (locked) order with its reason, or update the reason of one already held. The order
+    is saved with `save_fields` too."""
     order.hold_kind, order.hold_reason = kind, reason
     if order.state == OutboundState.HELD:
-        order.save(update_fields=["hold_kind", "hold_reason", "updated_at"])
+        order.save(update_fields=sorted({"hold_kind", "hold_reason", "updated_at", *save_fields}))
         return
     transition(order, OutboundState.HELD, actor=actor, note=_("订单暂挂：%(reason)s") % {"reason": reason},
-               internal_note=internal_note, save_fields=("hold_kind", "hold_reason"))
+               internal_note=internal_note, save_fields=("hold_kind", "hold_reason", *save_fields))
 
 
-def allocate(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: str = "") -> bool:
+def allocate(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: str = "", save_fields=()) -> bool:
     """Reserve every outstanding line of a (locked) order through the inventory reservation API
     (FIFO/FEFO per item), all or nothing — or what there is, when the customer allows partial
     shipment (the rest of each line is recorded as short, never shipped). Moves the order to
-    已分配; on a shortage holds it with the item, requested and available quantities."""
+    已分配; on a shortage holds it with the item, requested and available quantities. The order is
+    saved with `save_fields` too. Runs in the caller's transaction (no savepoint): nothing is
+    written before a shortage is known."""
     wanted = [line for line in lines if line.outstanding > 0]
     # CS chose to wait for the missing stock: no partial shipment of it, whatever the customer allows.
     partial = order.allow_partial and order.hold_kind != HoldKind.WAIT
     reserved: dict[int, int] = {}
     if wanted:
         try:
-            reservations = reservations_create(
+            reservations = reserve_for_document(
                 actor=actor, lines=[(line.item, line.outstanding) for line in wanted],
                 document_type=OUTBOUND_DOCUMENT, document_ref=order.number, warehouse=order.warehouse,
                 allow_partial=partial)
         except InsufficientStock as exc:
-            hold(order, actor=actor, kind=HoldKind.STOCK, reason=str(exc.message))
+            hold(order, actor=actor, kind=HoldKind.STOCK, reason=str(exc.message), save_fields=save_fields)
             return False
         for reservation in reservations:
             item_id = reservation.balance.item_id
@@ -86,7 +97,7 @@ def allocate(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: st
         if not reserved:
             reason = "；".join(_("库存不足：%(item)s需要%(n)d，可用0") % {"item": line.item, "n": line.outstanding}
                               for line in wanted)
-            hold(order, actor=actor, kind=HoldKind.STOCK, reason=reason)
+            hold(order, actor=actor, kind=HoldKind.STOCK, reason=reason, save_fields=save_fields)
             return False
     shorts = []
     for line in wanted:
@@ -95,22 +106,23 @@ def allocate(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: st
             shorts.append(_("%(item)s缺%(n)d") % {"item": line.item_code, "n": line.outstanding - got})
             line.short += line.outstanding - got
         line.allocated += got
-    OutboundLine.objects.bulk_update(wanted, ["allocated", "short"])
+    update_rows(OutboundLine, wanted, ["allocated", "short"])
     text = note or _("库存已分配")
     if shorts:
         text += "；" + _("部分发货：%(lines)s") % {"lines": "，".join(shorts)}
     order.hold_kind, order.hold_reason = HoldKind.NONE, ""
-    transition(order, OutboundState.ALLOCATED, actor=actor, note=text, save_fields=("hold_kind", "hold_reason"))
+    transition(order, OutboundState.ALLOCATED, actor=actor, note=text,
+               save_fields=("hold_kind", "hold_reason", *save_fields))
     return True
 
 
-def capacity_check(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: str = "") -> None:
+def capacity_check(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: str = "", save_fields=()) -> None:
     """The ship date must be feasible (else 已暂挂 until CS changes it), then the stock is allocated."""
     reason = policy.date_infeasible_reason(order.requested_ship_date, timezone.now(), order_cutoff())
     if reason:
-        hold(order, actor=actor, kind=HoldKind.DATE, reason=reason)
+        hold(order, actor=actor, kind=HoldKind.DATE, reason=reason, save_fields=save_fields)
         return
-    allocate(actor=actor, order=order, lines=lines, note=note)
+    allocate(actor=actor, order=order, lines=lines, note=note, save_fields=save_fields)
 
 
 @transaction.atomic
@@ -121,26 +133,32 @@ def outbound_audit(*, actor, order: OutboundOrder) -> OutboundOrder:
     customers on credit, a per-customer credit lock). Raises IllegalTransition in another state."""
     require_perm(actor, "orders.audit_outbound")
     order = lock_outbound(actor, order)
+    audit_unlocked(actor=actor, order=order, lines=_lines(order))
+    return order
+
+
+def audit_unlocked(*, actor, order: OutboundOrder, lines: list[OutboundLine]) -> None:
+    """The body of `outbound_audit` for an order the caller's transaction has locked or has just
+    created (`outbound_submit`), with its lines and their items. Every outcome is one transition,
+    which also saves the audit time and priority."""
     policy.require_state(order.state, (OutboundState.PENDING_AUDIT,), action=_("审核"), number=order.number)
-    lines = _lines(order)
     missing = missing_of(order, lines)
     if missing:
         order.missing = missing
         transition(order, OutboundState.INCOMPLETE, actor=actor, note=missing_note(missing), save_fields=("missing",))
-        return order
+        return
     order.audited_at = timezone.now()
     order.priority = policy.priority_for_grade(order.customer.grade)
-    order.save(update_fields=["audited_at", "priority"])
+    audited = ("audited_at", "priority")
     figures = credit_figures(order)
     reasons = policy.credit_review_reasons(**figures)
     if reasons:
         CreditReview.objects.create(order=order, reasons=reasons, exposure=figures["exposure"],
                                     credit_limit=figures["credit_limit"], overdue_amount=figures["overdue_amount"])
         transition(order, OutboundState.CREDIT_REVIEW, actor=actor, note=_("订单进入信用审核"),
-                   internal_note="；".join(reasons))
-        return order
-    capacity_check(actor=actor, order=order, lines=lines, note=_("审核通过，库存已分配"))
-    return order
+                   internal_note="；".join(reasons), save_fields=audited)
+        return
+    capacity_check(actor=actor, order=order, lines=lines, note=_("审核通过，库存已分配"), save_fields=audited)
 
 
 @transaction.atomic

@@ -314,6 +314,16 @@ def outbound_create(*, actor, customer, data: Mapping, lines, channel: str, exte
     given twice, ship date in the past, customer suspended or closed; nothing is created),
     NotFound (customer not visible), PermissionDenied. Records the creation event and an audit entry.
     """
+    order, created, _lines = create_in_transaction(
+        actor=actor, customer=customer, data=data, lines=lines, channel=channel, external_ref=external_ref,
+        idempotency_key=idempotency_key)
+    return order, created
+
+
+def create_in_transaction(*, actor, customer, data: Mapping, lines, channel: str, external_ref: str = "",
+                          idempotency_key: str = "") -> tuple[OutboundOrder, bool, list[OutboundLine]]:
+    """`outbound_create` in the caller's transaction; also returns the new order's lines (with their
+    items) — empty for a replayed order. Only the insert has a savepoint (idempotency race)."""
     require_perm(actor, "orders.add_outboundorder")
     customer = visible_customer(actor, customer)
     channel = parse_choice(channel, Channel, "channel", "")
@@ -323,7 +333,7 @@ def outbound_create(*, actor, customer, data: Mapping, lines, channel: str, exte
     fingerprint = policy.request_fingerprint(header, parsed)
     existing = find_existing(OutboundOrder, customer, idempotency_key, external_ref)
     if existing is not None:
-        return replay(existing, fingerprint, idempotency_key), False
+        return replay(existing, fingerprint, idempotency_key), False, []
     _check_can_order(customer)
     _check_ship_date(header)
 
@@ -346,15 +356,15 @@ def outbound_create(*, actor, customer, data: Mapping, lines, channel: str, exte
         on_duplicate=lambda: replay(find_existing(OutboundOrder, customer, idempotency_key, external_ref),
                                     fingerprint, idempotency_key))
     if winner is not None:
-        return winner, False
+        return winner, False, []
     OutboundLine.objects.bulk_create(order_lines)
     note = _("订单已接收（%(channel)s）") % {"channel": order.get_channel_display()}
     if order.missing:
         note += "，" + missing_note(order.missing)
     record_creation(order, actor=actor, note=note)
     audit_record(actor=actor, obj=order, action=ACTION_CREATE, after=snapshot(order, AUDITED_FIELDS),
-                 sensitive=("consignee_phone",))
-    return order, True
+                 sensitive=("consignee_phone",), new_object=True)
+    return order, True, order_lines
 
 
 @transaction.atomic
@@ -362,13 +372,18 @@ def outbound_submit(*, actor, customer, data: Mapping, lines, channel: str, exte
                     idempotency_key: str = "") -> tuple[OutboundOrder, bool]:
     """Create an order and run it as far as it goes in one transaction: completeness → audit
     (credit, ship date) → allocation. Returns (order, created); the order ends 待补充, 信用审核,
-    已暂挂 (with the reason) or 已分配. A retry returns the original order untouched."""
-    from depot.orders.services.audit import outbound_audit
+    已暂挂 (with the reason) or 已分配. A retry returns the original order untouched.
 
-    order, created = outbound_create(actor=actor, customer=customer, data=data, lines=lines, channel=channel,
-                                     external_ref=external_ref, idempotency_key=idempotency_key)
+    The new order is audited as created: it is not visible to any other transaction yet, so it is
+    neither locked nor read again, and no step has a savepoint of its own."""
+    from depot.orders.services.audit import audit_unlocked
+
+    order, created, order_lines = create_in_transaction(
+        actor=actor, customer=customer, data=data, lines=lines, channel=channel, external_ref=external_ref,
+        idempotency_key=idempotency_key)
     if created and order.state == OutboundState.PENDING_AUDIT:
-        order = outbound_audit(actor=actor, order=order)
+        require_perm(actor, "orders.audit_outbound")
+        audit_unlocked(actor=actor, order=order, lines=order_lines)
     return order, created
 
 
