@@ -24,6 +24,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _local_webhook_receivers(settings):
+    # The tests' webhook receivers listen on 127.0.0.1; tests of the refusal switch this off.
+    settings.DEPOT_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str, username: str | None = None, password: str = "Depot-test-2026"):

@@ -130,16 +130,18 @@ def test_demo_loads_the_same_data_every_time_prints_the_logins_and_loads_only_on
     assert _demo_rows() == first
     assert first[0][:2] == ("C00001", "上海华盛达物流有限公司")
     assert "http://127.0.0.1:8000/admin/" in out
-    for username in ("admin", "zhuguan", "kefu", "kefu2", "cangguan"):
-        assert f"  {username} " in out
-    assert out.count("depot2026") == 5
+    staff = ("admin", "zhuguan", "kefu", "kefu2", "cangguan")
+    login_rows = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert [(row[0], row[1]) for row in login_rows if row[0] in staff] == [(name, "depot2026") for name in staff]
+    assert "kehu1" in out  # the customer portal's demo logins
+    users = User.objects.count()
 
     code, again, _err = _run(capsys, "demo")
 
     assert code == 0
     assert "已存在" in again and "depot2026" in again
     assert _demo_rows() == first
-    assert User.objects.count() == 5
+    assert User.objects.count() == users and User.objects.filter(is_staff=True).count() == 5
 
 
 @pytest.mark.django_db
@@ -157,11 +159,15 @@ def test_the_demo_hands_its_customers_to_the_inventory_and_orders_demos(monkeypa
         setattr(module, f"{name}_demo_load", load)
         monkeypatch.setitem(sys.modules, f"depot.{name}.demo", module)
 
-    fake("inventory", "库存已载入")
-    fake("orders", "订单已载入")
+    from depot.demo import DEMO_LOADERS
 
-    assert _load_more(actor="zhuguan", customers=["C00001"]) == "库存已载入\n订单已载入"
-    assert calls == [("inventory", "zhuguan", ["C00001"]), ("orders", "zhuguan", ["C00001"])]
+    for module_name, _function in DEMO_LOADERS:
+        name = module_name.split(".")[1]
+        fake(name, f"{name} loaded" if name in ("inventory", "orders") else "")
+
+    assert _load_more(actor="zhuguan", customers=["C00001"]) == "inventory loaded\norders loaded"
+    assert calls[:2] == [("inventory", "zhuguan", ["C00001"]), ("orders", "zhuguan", ["C00001"])]
+    assert [name for name, _a, _c in calls] == [m.split(".")[1] for m, _f in DEMO_LOADERS]
 
 
 @pytest.fixture(scope="module")
@@ -177,11 +183,14 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def test_the_demo_has_one_login_per_role_with_the_printed_password(db, demo):
-    assert {name: set(u.groups.values_list("name", flat=True)) for name, u in demo.items()} == {
+    staff = {name: u for name, u in demo.items() if u.is_staff}
+    assert {name: set(u.groups.values_list("name", flat=True)) for name, u in staff.items()} == {
         "admin": {roles.ADMIN}, "zhuguan": {roles.CS_SUPERVISOR}, "kefu": {roles.CS_SPECIALIST},
         "kefu2": {roles.CS_SPECIALIST}, "cangguan": {roles.WAREHOUSE_KEEPER},
     }
-    assert all(u.check_password("depot2026") for u in demo.values())
+    assert all(u.check_password("depot2026") for u in staff.values())
+    portal = {name for name, u in demo.items() if u.groups.filter(name="portal_customer").exists()}
+    assert portal == {"kehu1", "kehu2", "kehu3"} and all(demo[n].check_password("depot2026") for n in portal)
 
 
 def test_the_demo_archive_is_varied_and_valid(db, demo):

@@ -8,6 +8,8 @@
                                    stock balances equal to the ledger)
     depot manage ARGS...           any Django management command
     depot bench [--scale S] [--clients N] [--json FILE] [--phases P,...]   throughput and latency
+    depot crm-sync [--connector zoho|fxiaoke] [--since T] [--dry-run]   send customers, contacts,
+                                   orders and complaints to the CRM (docs/crm-sync.md)
 """
 
 import argparse
@@ -161,6 +163,47 @@ def cmd_bench(args) -> int:
                 growth=not args.no_growth, seed=args.seed)
 
 
+def cmd_crm_sync(args) -> int:
+    _django()
+    import datetime
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    from depot.core.errors import DomainError
+    from depot.crm.services import crm_sync
+
+    connector = args.connector or os.environ.get("DEPOT_CRM_CONNECTOR", "")
+    if not connector:
+        print("请用 --connector 或环境变量 DEPOT_CRM_CONNECTOR 指定连接器（zoho 或 fxiaoke）", file=sys.stderr)
+        return 2
+    since = None
+    if args.since:
+        since = parse_datetime(args.since)
+        if since is None and parse_date(args.since) is not None:
+            since = datetime.datetime.combine(parse_date(args.since), datetime.time())
+        if since is None:
+            print(f"--since 格式应为 YYYY-MM-DD 或 ISO 8601 时间：{args.since}", file=sys.stderr)
+            return 2
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+    try:
+        run = crm_sync(connector=connector, since=since, dry_run=args.dry_run)
+    except DomainError as exc:
+        for msg in exc.messages():
+            print(msg, file=sys.stderr)
+        return 2
+    prefix = "试运行，未发送：" if run.dry_run else ""
+    print(f"{prefix}{run.connector} 同步{run.get_status_display()}：发送 {run.sent}，无变化 {run.unchanged}，"
+          f"未同意共享跳过 {run.withheld}，失败 {run.failed}")
+    if run.dry_run:
+        for entry in run.entries.all():
+            print(f"  {entry.get_object_display()} {entry.depot_code} {entry.get_outcome_display()} {entry.message}")
+    if run.message:
+        print(run.message, file=sys.stderr)
+    return 0 if run.status == "succeeded" else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     from depot.core.roles import ROLE_PERMISSIONS
 
@@ -205,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-growth", action="store_true", help="medium/large 不先跑 small (no growth ratios)")
     p.add_argument("--seed", type=int, default=2026)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("crm-sync", help="同步客户、联系人、出库单、投诉到CRM (sync to Zoho CRM / 纷享销客)")
+    p.add_argument("--connector", choices=["zoho", "fxiaoke"], help="默认取环境变量 DEPOT_CRM_CONNECTOR")
+    p.add_argument("--since", help="发送此时间以来的变化，而不是上次同步以来的 (YYYY-MM-DD 或 ISO 8601)")
+    p.add_argument("--dry-run", action="store_true", help="只列出将发送的记录，不连接CRM、不记录进度")
+    p.set_defaults(func=cmd_crm_sync)
 
     p = sub.add_parser("manage", help="运行任意 Django 管理命令")
     p.add_argument("rest", nargs=argparse.REMAINDER)

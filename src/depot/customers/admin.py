@@ -3,6 +3,8 @@ behind the detail actions live in admin_views.py."""
 
 import re
 
+from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -12,13 +14,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
-from unfold.widgets import UnfoldAdminTextInputWidget
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminTextInputWidget
 
 from depot.core.admin import Rejected, ServiceAdminMixin, domain_errors, field_errors, register_audit_actions
 from depot.core.errors import DomainError, ValidationFailed
 from depot.core.fields import EncryptedTextField
 from depot.customers import admin_views, selectors, services
-from depot.customers.choices import Status, StorageType
+from depot.customers.choices import RfmSegment, Status, StorageType
 from depot.customers.forms import (
     CONTACT_INLINE_FIELDS,
     ContactInlineForm,
@@ -164,7 +166,8 @@ class CustomerAdmin(ServiceAdminMixin, ModelAdmin):
     readonly_preprocess_fields = {"storage_types": _storage_labels}
     change_form_after_template = "customers/admin/history.html"
     actions_list = ["import_excel", "export_excel"]
-    actions_detail = ["change_grade", "change_credit", "change_status", "assign_owner", "record_consent"]
+    actions_detail = ["change_grade", "change_credit", "change_status", "assign_owner", "record_consent",
+                      "open_analytics"]
 
     # -- list ------------------------------------------------------------------------------
 
@@ -340,6 +343,14 @@ class CustomerAdmin(ServiceAdminMixin, ModelAdmin):
 
     # -- detail actions (each opens a small form page) -------------------------------------
 
+    @action(description=_("客户分析"), url_path="analytics", icon="insights",
+            permissions=["open_analytics"])
+    def open_analytics(self, request, object_id):
+        return redirect("admin:analytics_customer", pk=object_id)
+
+    def has_open_analytics_permission(self, request, object_id=None):
+        return apps.is_installed("depot.analytics") and request.user.has_perm("analytics.view_analytics")
+
     @action(description=_("调整等级"), url_path="grade", icon="military_tech",
             permissions=["customers.change_customer"])
     def change_grade(self, request, object_id):
@@ -406,16 +417,25 @@ class TagAdmin(ModelAdmin):
 @admin.register(GradingRule)
 class GradingRuleAdmin(ServiceAdminMixin, ModelAdmin):
     RULE_FIELDS = ("min_tenure_months", "min_credit_rating", "min_order_value_12m", "min_orders_per_month",
-                   "max_complaints_12m")
+                   "max_complaints_12m", "max_complaint_resolution_hours", "rfm_segments")
     help_text = _(
         "客户满足某一等级的全部门槛时评为该等级，从 VIP 到 C 依次检查。留空的门槛不参与评定；"
-        "订单金额、订单频次和投诉数要等订单、客户服务模块上线提供数据后才参与评定，在此之前视为“暂无数据”。"
+        "某项指标还没有数据时（如新客户没有订单、没有投诉记录）视为“暂无数据”，该项不参与评定。"
+        "RFM分群来自数据分析模块，选中多个分群时客户属于其中之一即可。"
     )
     list_display = ("grade", *RULE_FIELDS, "updated_at")
     list_before_template = "customers/admin/grading_rule_help.html"
 
     def get_fieldsets(self, request, obj=None):
         return [(None, {"fields": ["grade", *self.RULE_FIELDS], "description": self.help_text})]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "rfm_segments":
+            return forms.MultipleChoiceField(
+                label=db_field.verbose_name, help_text=db_field.help_text, required=False,
+                choices=RfmSegment.choices, widget=UnfoldAdminCheckboxSelectMultipleWidget,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return ("grade",) if obj is not None else ()

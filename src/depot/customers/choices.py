@@ -76,3 +76,17 @@ class ConsentPurpose(models.TextChoices):
     MARKETING = "marketing", _("营销与关怀信息")
     THIRD_PARTY = "third_party", _("向第三方（如CRM系统）提供个人信息")
     CROSS_BORDER = "cross_border", _("个人信息出境")
+
+
+class RfmSegment(models.TextChoices):
+    """The named segments of RFM analysis (recency, frequency, monetary value); the analytics app
+    computes them, grading rules may require one of them."""
+
+    IMPORTANT_VALUE = "important_value", _("重要价值客户")
+    IMPORTANT_KEEP = "important_keep", _("重要保持客户")
+    IMPORTANT_DEVELOP = "important_develop", _("重要发展客户")
+    IMPORTANT_RETAIN = "important_retain", _("重要挽留客户")
+    GENERAL_VALUE = "general_value", _("一般价值客户")
+    GENERAL_KEEP = "general_keep", _("一般保持客户")
+    GENERAL_DEVELOP = "general_develop", _("一般发展客户")
+    GENERAL_RETAIN = "general_retain", _("一般挽留客户")

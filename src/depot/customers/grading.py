@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from depot.customers.choices import CREDIT_RATING_ORDER, GRADE_ORDER, Grade, Status
+from depot.customers.choices import CREDIT_RATING_ORDER, GRADE_ORDER, Grade, RfmSegment, Status
 
 InputProvider = Callable[[object], dict]
 _providers: list[InputProvider] = []
@@ -48,6 +48,8 @@ class Thresholds:
     min_order_value_12m: Decimal | None = None
     min_orders_per_month: Decimal | None = None
     max_complaints_12m: int | None = None
+    max_complaint_resolution_hours: int | None = None
+    rfm_segments: tuple[str, ...] = ()
 
 
 @dataclass
@@ -92,6 +94,15 @@ def _check(rule: Thresholds, inputs: dict) -> tuple[list[str], list[str]]:
     if rule.max_complaints_12m is not None:
         v = inputs.get("complaints_12m")
         need(v, _("近12个月投诉数"), v is not None and v <= rule.max_complaints_12m, f"≤{rule.max_complaints_12m}")
+    if rule.max_complaint_resolution_hours is not None:
+        v = inputs.get("complaint_resolution_hours_avg")
+        limit = rule.max_complaint_resolution_hours
+        need(v, _("投诉平均解决时长（小时）"), v is not None and v <= limit, f"≤{limit}")
+    if rule.rfm_segments:
+        v = inputs.get("rfm_segment") or None
+        shown = "、".join(str(RfmSegment(code).label) for code in rule.rfm_segments if code in RfmSegment.values)
+        label = str(RfmSegment(v).label) if v in RfmSegment.values else v
+        need(label, _("RFM分群"), v in rule.rfm_segments, shown)
     return reasons, failed
 
 
@@ -123,7 +134,8 @@ def rules_from_db() -> list[Thresholds]:
         Thresholds(
             grade=r.grade, min_tenure_months=r.min_tenure_months, min_credit_rating=r.min_credit_rating or None,
             min_order_value_12m=r.min_order_value_12m, min_orders_per_month=r.min_orders_per_month,
-            max_complaints_12m=r.max_complaints_12m,
+            max_complaints_12m=r.max_complaints_12m, max_complaint_resolution_hours=r.max_complaint_resolution_hours,
+            rfm_segments=tuple(r.rfm_segments),
         )
         for r in GradingRule.objects.all()
     ]

@@ -255,6 +255,13 @@ class GradingRule(models.Model):
         _("最低月均订单数"), max_digits=8, decimal_places=2, null=True, blank=True
     )
     max_complaints_12m = models.PositiveSmallIntegerField(_("近12个月最多投诉数"), null=True, blank=True)
+    max_complaint_resolution_hours = models.PositiveSmallIntegerField(
+        _("投诉平均解决时长上限（小时）"), null=True, blank=True
+    )
+    rfm_segments = ArrayField(
+        models.CharField(max_length=20, choices=choices.RfmSegment.choices), verbose_name=_("RFM分群"),
+        default=list, blank=True, help_text=_("选中时，客户须属于其中之一"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

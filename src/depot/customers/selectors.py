@@ -9,7 +9,7 @@
 import difflib
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from depot.core import crypto
 from depot.core.errors import NotFound
@@ -30,9 +30,23 @@ def customer_list(*, user) -> QuerySet[Customer]:
     if not (user and user.is_active and user.has_perm("customers.view_customer")):
         return Customer.objects.none()
     qs = Customer.objects.all()
+    if not user.is_staff:
+        return qs.filter(_portal_scope(user))
     if not sees_all_customers(user):
         qs = qs.filter(owner=user)
     return qs
+
+
+def _portal_scope(user) -> Q:
+    """For a non-staff user (a portal login or an API technical user): a user with a portal
+    account sees only the customer of that account while it is active, whatever its permissions;
+    others as usual. Part of the same query, so no extra round trip."""
+    from depot.portal.models import PortalAccount
+
+    accounts = PortalAccount.objects.filter(user_id=user.pk)
+    own = Exists(accounts.filter(customer_id=OuterRef("pk"), is_active=True))
+    usual = Q() if sees_all_customers(user) else Q(owner=user)
+    return own | (usual & ~Exists(accounts))
 
 
 def customer_get(*, user, pk) -> Customer:

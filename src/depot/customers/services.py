@@ -449,7 +449,7 @@ def grading_rule_save(*, actor, grade: str, data: dict) -> GradingRule:
     require_perm(actor, "customers.change_gradingrule")
     rule = GradingRule.objects.select_for_update().filter(grade=grade).first() or GradingRule(grade=grade)
     fields = ("min_tenure_months", "min_credit_rating", "min_order_value_12m", "min_orders_per_month",
-              "max_complaints_12m")
+              "max_complaints_12m", "max_complaint_resolution_hours", "rfm_segments")
     before = snapshot(rule, fields) if rule.pk else None
     for f in fields:
         if f in data:

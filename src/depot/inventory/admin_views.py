@@ -22,7 +22,7 @@ from depot.core.errors import DomainError, NotFound
 from depot.customers.selectors import customer_list
 from depot.inventory import analysis, forms, selectors, selectors_analysis, services
 
-PAGE = "inventory/admin/page.html"
+PAGE = "core/admin/page.html"
 PER_PAGE = 50
 NO_DATA = "—"
 
@@ -35,7 +35,8 @@ def require(request, perm: str) -> None:
 
 
 def render(request, *, title, template=PAGE, **context) -> TemplateResponse:
-    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
+    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title,
+                                                "page_id": "inventory-page", **context})
 
 
 def paginate(request, qs, *, per_page=PER_PAGE, param="page"):
@@ -214,7 +215,7 @@ def _figure_rows(f: selectors_analysis.ItemFigures, item) -> list[list]:
              "q": f.outbound_quantity, "a": shown(f.average_on_hand), "y": shown(f.turnover_annual)}
          if f.turnover is not None else _("平均库存为零或无记录")],
         [_("日均需求"), shown(f.mean_daily_demand and f.mean_daily_demand.quantize(Decimal("0.01")), unit),
-         _("出库数量 ÷ 观察天数（无出库的日子计0）")],
+         f.demand_source or _("出库数量 ÷ 观察天数（无出库的日子计0）")],
         [_("需求标准差σ"), shown(f.demand_deviation and f.demand_deviation.quantize(Decimal("0.01")), unit),
          _("每日出库数量的样本标准差")],
         [_("可供天数"), shown(f.days_of_cover, _("天")),

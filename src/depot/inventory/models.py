@@ -520,7 +520,7 @@ class CountLine(models.Model):
 
 # Custody (保管养护) and analysis settings live in their own modules; importing them here
 # registers them with the app.
-from depot.inventory.models_analysis import ReplenishmentSettings  # noqa: E402
+from depot.inventory.models_analysis import ReorderAlert, ReplenishmentSettings  # noqa: E402
 from depot.inventory.models_custody import (  # noqa: E402
     EnvironmentAlert,
     EnvironmentReading,
@@ -530,6 +530,7 @@ from depot.inventory.models_custody import (  # noqa: E402
 
 __all__ = [
     "Balance", "Count", "CountLine", "CountLocation", "EnvironmentAlert", "EnvironmentReading", "Inspection",
-    "InspectionPlan", "Item", "Location", "Lot", "ReplenishmentSettings", "Reservation", "StockMove", "Warehouse",
+    "InspectionPlan", "Item", "Location", "Lot", "ReorderAlert", "ReplenishmentSettings", "Reservation", "StockMove",
+    "Warehouse",
     "Zone",
 ]

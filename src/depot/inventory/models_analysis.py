@@ -64,3 +64,21 @@ class ReplenishmentSettings(models.Model):
 
     def __str__(self):
         return str(self.owner) if self.owner_id else str(_("全局默认"))
+
+
+class ReorderAlert(models.Model):
+    """An item whose available stock is below its reorder point, since when. The row exists while
+    the item stays below, so the cargo owner is told once per fall, not at every stock move."""
+
+    item = models.OneToOneField("inventory.Item", verbose_name=_("货品"), on_delete=models.CASCADE,
+                                related_name="reorder_alert")
+    below_since = models.DateTimeField(_("低于再订货点时间"), default=timezone.now)
+    available = models.IntegerField(_("当时可用数量"))
+    reorder_point = models.PositiveIntegerField(_("再订货点"))
+
+    class Meta:
+        verbose_name = _("再订货提醒")
+        verbose_name_plural = _("再订货提醒")
+
+    def __str__(self):
+        return f"{self.item_id} < {self.reorder_point}"

@@ -203,7 +203,8 @@ def putaway_suggestions(*, item: Item, quantity: int, warehouse, lot: Lot | None
 def count_list(*, user) -> QuerySet[Count]:
     if not _can(user, "inventory.view_count"):
         return Count.objects.none()
-    return Count.objects.select_related("warehouse", "zone", "created_by").order_by("-created_at", "-id")
+    return (Count.objects.select_related("warehouse", "zone__warehouse", "created_by", "decided_by")
+            .order_by("-created_at", "-id"))
 
 
 def count_sheet(*, user, count: Count) -> list[dict]:

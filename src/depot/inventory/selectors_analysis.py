@@ -150,6 +150,24 @@ def replenishment_settings_for(owner) -> Settings:
                     _("货主设置") if row.owner_id else _("全局设置"))
 
 
+# Providers of a demand forecast (e.g. the analytics app's seasonal model): called as
+# `provider(item=, until=)`, they return {"mean_daily": Decimal, "source": str} or None.
+_demand_forecasters = []
+
+
+def register_demand_forecaster(provider) -> None:
+    if provider not in _demand_forecasters:
+        _demand_forecasters.append(provider)
+
+
+def _forecast_demand(item: Item, until: datetime.date) -> dict | None:
+    for provider in _demand_forecasters:
+        found = provider(item=item, until=until)
+        if found:
+            return found
+    return None
+
+
 @dataclass
 class ItemFigures:
     since: datetime.date
@@ -179,6 +197,7 @@ class ItemFigures:
     holding_cost: Decimal | None
     eoq: int | None
     daily: list[tuple[datetime.date, int]]
+    demand_source: str = ""
 
 
 def item_figures(*, user, item: Item, since: datetime.date, until: datetime.date) -> ItemFigures:
@@ -214,6 +233,9 @@ def item_figures(*, user, item: Item, since: datetime.date, until: datetime.date
     mean = analysis.mean_daily_demand(quantities)
     deviation = analysis.demand_deviation(quantities)
     moving = outbound > 0
+    forecast = _forecast_demand(item, until) if moving else None
+    if forecast:
+        mean = forecast["mean_daily"]
     safety = analysis.safety_stock(z, deviation, lead_time) if moving else None
     yearly = analysis.annual_demand(mean) if moving else None
     holding = analysis.holding_cost(item.unit_value, settings.holding_cost_rate)
@@ -229,7 +251,7 @@ def item_figures(*, user, item: Item, since: datetime.date, until: datetime.date
         reorder_point=analysis.reorder_point(mean, lead_time, safety) if moving else None,
         annual_demand=yearly, holding_cost=holding,
         eoq=analysis.economic_order_quantity(yearly, settings.order_cost, holding),
-        daily=daily,
+        daily=daily, demand_source=forecast["source"] if forecast else "",
     )
 
 

@@ -31,6 +31,11 @@ EVENT_LABELS = {
     "order.shipped": _("订单已发货"),
     "inbound.received": _("入库收货完成"),
     "customer.changed": _("客户资料变更"),
+    "complaint.updated": _("投诉处理进展"),
+    "incident.updated": _("货损货丢处理进展"),
+    "order.delayed": _("订单延误"),
+    "analytics.monthly_report": _("月度客户服务报告"),
+    "stock.below_reorder_point": _("库存低于再订货点"),
 }
 
 
@@ -45,6 +50,13 @@ EVENT_VARIABLES = {
     "inbound.received": _("inbound_no 入库单号，received_at 收货时间，lines 收货明细（每行 sku、name、expected、"
                           "received），discrepancies 差异（每行 sku、name、kind、quantity、note）"),
     "customer.changed": _("customer_code 客户编码，changed 变更的字段（列表，不含字段值）"),
+    "stock.below_reorder_point": _("item_code 货品编码，item_name 货品名称，available 可用数量，"
+                                   "reorder_point 再订货点"),
+    "incident.updated": _("incident_no 事件编号，kind_label 类型，status_label 状态，headline 进展，detail 说明，"
+                          "order_no 出库单号，occurred_at 发生时间，assessed_amount 定损金额，"
+                          "compensation_amount 赔偿金额，paid_amount 已支付金额"),
+    "order.delayed": _("order_no 订单号，external_ref 客户单号，kind 通知或进展（notice/update），reason 延误原因，"
+                       "note 说明，new_expected_at 新的预计送达时间，carrier 承运商，tracking_no 运单号"),
 }
 
 

@@ -60,6 +60,35 @@ def email_send(*, notification) -> Result:
     return Result(ok=True, status_code=250 if isinstance(connection, SmtpBackend) else None)
 
 
+def private_address_problem(url: str, *, resolve: bool) -> str:
+    """Why a customer's webhook must not go to `url`: its host is this machine or an address of a
+    private, link-local or reserved network (so that a customer cannot make the warehouse's server
+    call into its own network). With `resolve`, the host name's addresses are checked too."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from django.utils.translation import gettext
+
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    refused = gettext("不能使用本机或内网地址")
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return refused
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        if not resolve:
+            return ""
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return ""  # the delivery itself reports that the name does not resolve
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if any(not a.is_global for a in addresses):
+        return refused
+    return ""
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect is not a delivery: the receiver must answer 2xx at the URL it registered."""
 

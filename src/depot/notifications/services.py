@@ -118,6 +118,17 @@ def notification_enqueue(*, event: str, customer=None, channel: str, recipient,
     Raises ValidationFailed (nothing written) for an unknown channel, a malformed email address,
     an unregistered endpoint or one of another customer, or an email without template or body.
     """
+    return _enqueue(event=event, customer=customer, channel=channel, recipient=recipient,
+                    template_code=template_code, context=context, subject=subject, body=body, payload=payload,
+                    related=related)
+
+
+_LOOK_UP = object()
+
+
+def _enqueue(*, event, customer, channel, recipient, template_code=None, context=None, subject=None, body=None,
+             payload=None, related=None, template=_LOOK_UP) -> Notification:
+    """`notification_enqueue` inside the caller's transaction; `template` when already read."""
     errors: dict = {}
     endpoint = None
     if channel == Channel.EMAIL:
@@ -151,7 +162,8 @@ def notification_enqueue(*, event: str, customer=None, channel: str, recipient,
     if related is not None:
         notification.content_type = ContentType.objects.get_for_model(related, for_concrete_model=True)
         notification.object_id = str(related.pk)
-    template = selectors.template_for(code=template_code, channel=channel) if template_code else None
+    if template is _LOOK_UP:
+        template = selectors.template_for(code=template_code, channel=channel) if template_code else None
     reason = _withheld_reason(notification, template=template)
     if reason:
         notification.status, notification.next_attempt_at = Status.WITHHELD, None
@@ -172,21 +184,22 @@ def notification_publish(*, event: str, customer, context: dict | None = None, p
     from depot.customers.selectors import primary_contact
 
     sent = []
-    contact = primary_contact(customer) if customer is not None else None
-    if contact is not None and contact.email and selectors.template_for(code=event, channel=Channel.EMAIL):
+    template = selectors.template_for(code=event, channel=Channel.EMAIL) if customer is not None else None
+    contact = primary_contact(customer) if template is not None else None
+    if contact is not None and contact.email:
         try:
             validate_email(contact.email)
         except ValidationError:
             logger.warning("notification %s for customer %s: contact email is malformed", event, customer.pk)
         else:
-            sent.append(notification_enqueue(
+            sent.append(_enqueue(
                 event=event, customer=customer, channel=Channel.EMAIL, recipient=contact.email,
-                template_code=event, related=related,
+                template_code=event, related=related, template=template,
                 context={"customer_name": customer.short_name or customer.name, "contact_name": contact.name,
                          **(context or {})},
             ))
     for endpoint in selectors.endpoints_for(event=event, customer=customer):
-        sent.append(notification_enqueue(
+        sent.append(_enqueue(
             event=event, customer=customer, channel=Channel.WEBHOOK, recipient=endpoint,
             context=context, payload=payload, related=related,
         ))
@@ -281,6 +294,9 @@ def _claim(notification_id: int) -> tuple[Notification | None, int]:
 def _send(notification: Notification) -> sending.Result:
     if notification.channel == Channel.EMAIL:
         return sending.email_send(notification=notification)
+    problem = _private_address_problem(notification.endpoint, resolve=True)
+    if problem:
+        return sending.Result(ok=False, error=problem)
     return sending.webhook_post(notification=notification, endpoint=notification.endpoint,
                                 timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT)
 
@@ -409,12 +425,24 @@ def _new_secret() -> str:
     return "whsec_" + get_random_string(40)
 
 
+def _private_address_problem(endpoint: WebhookEndpoint, *, resolve: bool) -> str:
+    """Customers' endpoints must be public addresses (DEPOT_WEBHOOK_ALLOW_PRIVATE lifts that); the
+    warehouse's own endpoints (no owner) may be anywhere."""
+    if endpoint.owner_id is None or settings.DEPOT_WEBHOOK_ALLOW_PRIVATE:
+        return ""
+    return sending.private_address_problem(endpoint.url, resolve=resolve)
+
+
 def _endpoint_errors(obj: WebhookEndpoint) -> dict:
     errors = {}
     try:
         URLValidator(schemes=["http", "https"])(obj.url)
     except ValidationError:
         errors["url"] = [_("请填写以 http:// 或 https:// 开头的地址")]
+    else:
+        problem = _private_address_problem(obj, resolve=False)
+        if problem:
+            errors["url"] = [problem]
     obj.events = sorted({e.strip() for e in obj.events if e and e.strip()})
     if not obj.events:
         errors["events"] = [_("请至少订阅一个事件")]

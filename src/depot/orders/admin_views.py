@@ -39,7 +39,7 @@ from depot.orders.choices import (
 )
 from depot.orders.models import InboundOrder, OutboundOrder
 
-PAGE = "orders/admin/page.html"
+PAGE = "core/admin/page.html"
 NO_DATA = "—"
 
 STATE_VARIANTS = {
@@ -61,7 +61,8 @@ def require(request, perm: str) -> None:
 
 
 def render(request, *, title, template=PAGE, **context) -> TemplateResponse:
-    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
+    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title,
+                                                "page_id": "orders-page", **context})
 
 
 def link(url: str, text) -> str:
@@ -214,18 +215,31 @@ def outbound_action_keys(order, detail: dict) -> list[str]:
     return keys
 
 
+# Other apps add links to the outbound order page (e.g. "发送延误通知"): each provider is called
+# as provider(user, order) and returns button dicts with label, icon, href (and variant).
+_outbound_link_providers = []
+
+
+def register_outbound_links(provider) -> None:
+    if provider not in _outbound_link_providers:
+        _outbound_link_providers.append(provider)
+
+
 def outbound_buttons(user, order, detail) -> list[dict]:
     buttons = []
     for key in outbound_action_keys(order, detail):
         action = ACTIONS[key]
         if not user.has_perm(action.perm):
             continue
-        button = {"label": action.label, "icon": action.icon, "variant": action.variant, "name": key}
+        button = {"label": action.label, "icon": action.icon, "variant": action.variant, "name": "go",
+                  "value": key}
         if action.has_form:
             button["href"] = action_url(order, key)
         else:
             button["attrs"] = {"formaction": action_url(order, key)}
         buttons.append(button)
+    for provider in _outbound_link_providers:
+        buttons.extend(provider(user, order))
     return buttons
 
 
@@ -280,7 +294,7 @@ def outbound_page(request, pk):
     sections = []
     buttons = outbound_buttons(user, order, detail)
     if buttons:
-        sections.append({"kind": "buttons", "buttons": buttons})
+        sections.append({"kind": "buttons", "id": "order-actions", "buttons": buttons})
     if order.missing:
         sections.append({"kind": "text", "title": _("待补充内容（已告知客户）"), "lines": order.missing})
     if order.note:
@@ -333,7 +347,9 @@ def outbound_page(request, pk):
 def timeline_section(events) -> dict:
     return {"kind": "table", "title": _("订单轨迹"), "headers": [
         _("时间"), _("操作人"), _("状态变化"), _("说明（客户可见）"), _("内部说明")],
-        "rows": [[when(e.at), who(e.actor), f"{e.from_label} → {e.to_label}",
+        "rows": [[when(e.at), who(e.actor),
+                  f"{e.from_label} → {e.to_label}" if e.changes_state else _("%(state)s（状态未变）") % {
+                      "state": e.to_label},
                   (e.note or NO_DATA) if e.visible_to_customer else _("（不告知客户）"), e.internal_note or NO_DATA]
                  for e in reversed(events)]}
 
@@ -725,7 +741,7 @@ def inbound_page(request, pk):
                 "href": action_url(order, k)}
                for k in inbound_action_keys(order, detail["receipts"]) if request.user.has_perm(INBOUND_ACTIONS[k][1])]
     if buttons:
-        sections.append({"kind": "buttons", "buttons": buttons})
+        sections.append({"kind": "buttons", "id": "order-actions", "buttons": buttons})
     sections.append({"kind": "table", "title": _("预报明细与差异"), "headers": [
         _("行号"), _("货品编码"), _("货品名称"), _("预报批号"), _("预报数量"), _("实收良品"), _("实收破损"), _("差异"),
         _("已上架")],
@@ -897,6 +913,16 @@ def picklist_page(request, pk):
         raise Http404(_("记录不存在或无权访问"))
     lines = selectors.picklist_lines(user=request.user, pick_list=pick_list)
     orders = {line.order.pk: line.order for line in lines}
+    open_lines = [line for line in lines if not line.confirmed_at and not line.cancelled]
+    if request.method == "POST" and request.POST.get("go") == "confirm_all":
+        require(request, "orders.confirm_pick")
+        try:
+            services.picklist_confirm_all(actor=request.user, pick_list=pick_list)
+        except DomainError as exc:
+            refused(request, exc)
+        else:
+            done(request, _("拣货单%(n)s的%(k)d行已全部按应拣数量确认") % {"n": pick_list.number, "k": len(open_lines)})
+        return redirect(request.path)
     if request.GET.get("print"):
         return TemplateResponse(request, "orders/admin/picklist_print.html", {
             "pick_list": pick_list, "lines": [line for line in lines if not line.cancelled],
@@ -911,11 +937,14 @@ def picklist_page(request, pk):
         {"label": _("订单数"), "value": len(orders)},
     ]
     buttons = [{"label": _("打印拣货单"), "icon": "print", "href": f"{request.path}?print=1", "variant": "primary"}]
+    if request.user.has_perm("orders.confirm_pick") and open_lines:
+        buttons.append({"label": _("全部按应拣数量确认"), "icon": "select_check_box", "name": "go",
+                        "value": "confirm_all", "variant": "default"})
     if request.user.has_perm("orders.confirm_pick"):
         buttons += [{"label": _("确认拣货：%(n)s") % {"n": o.number}, "icon": "done_all", "href": action_url(o, "pick")}
                     for o in orders.values() if o.state in (OutboundState.PICKING, OutboundState.SUSPENDED)]
     sections = [
-        {"kind": "buttons", "buttons": buttons},
+        {"kind": "buttons", "id": "order-actions", "buttons": buttons},
         {"kind": "table", "title": _("拣货明细（按库位顺序）"), "headers": [
             _("库位"), _("货品编码"), _("货品名称"), _("批号"), _("到期日期"), _("应拣数量"), _("出库单"),
             _("实拣数量"), _("破损数量"), _("拣货人")],

@@ -9,11 +9,10 @@ discrepancy). Steps inside the warehouse (audit, credit review, picking, packing
 marked internal are not sent.
 """
 
-import contextvars
-from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 
+from depot.core.switches import Switch
 from depot.orders import policy
 from depot.orders.choices import InboundState, OutboundState
 from depot.orders.models import InboundLine, InboundOrder, OrderEvent, OutboundOrder
@@ -36,18 +35,13 @@ OUTBOUND_EVENTS = {
 }
 INBOUND_EVENTS = {InboundState.RECEIVED: EVENT_RECEIVED}
 
-_muted = contextvars.ContextVar("depot_orders_notifications_muted", default=False)
+_muted = Switch("depot_orders_notifications_muted")
 
 
-@contextmanager
 def muted():
     """No customer notifications for the changes made inside (demo data: its contacts' addresses
     look real)."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
+    return _muted.on()
 
 
 def event_for(order, event: OrderEvent) -> str | None:
@@ -96,7 +90,7 @@ def notify_customer(order, event: OrderEvent) -> list:
     """The transition hook: publish the change to the customer's primary contact (email) and the
     webhook endpoints subscribed to the event, in the caller's transaction. Returns the
     notifications written (none when the customer is not told or has no address)."""
-    if _muted.get():
+    if _muted:
         return []
     code = event_for(order, event)
     if code is None:

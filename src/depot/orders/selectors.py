@@ -103,7 +103,8 @@ def exception_list(*, user, state: str | None = ExceptionState.OPEN) -> QuerySet
 
 def order_timeline(*, user, order, for_customer: bool = False) -> list[OrderEvent]:
     """The order's events, oldest first; for the customer only the ones meant for them (and
-    without the internal notes). Each event gets `from_label` and `to_label`."""
+    without the internal notes). Each event gets `from_label`, `to_label` and `changes_state`
+    (False for a note on the order that leaves its state as it is, such as a delay notice)."""
     outbound = isinstance(order, OutboundOrder)
     view_perm = "orders.view_outboundorder" if outbound else "orders.view_inboundorder"
     if not _can(user, view_perm) or not customer_list(user=user).filter(pk=order.customer_id).exists():
@@ -116,6 +117,7 @@ def order_timeline(*, user, order, for_customer: bool = False) -> list[OrderEven
     for event in out:
         event.from_label = policy.state_label(choices_cls, event.from_state)
         event.to_label = policy.state_label(choices_cls, event.to_state)
+        event.changes_state = event.from_state != event.to_state
         if for_customer:
             event.internal_note = ""
     return out
@@ -148,6 +150,7 @@ def stuck_orders(*, user, now=None, limits=None) -> QuerySet[OutboundOrder]:
     if not limits:
         return OutboundOrder.objects.none()
     entered = (OrderEvent.objects.filter(outbound=OuterRef("pk"), to_state=OuterRef("state"))
+               .exclude(from_state=F("to_state"))  # a note on the order (e.g. a delay notice) is no move
                .order_by("-at", "-id").values("at")[:1])
     overdue = Q(pk__in=[])
     for state, limit in limits.items():
@@ -293,7 +296,8 @@ def on_time_rates(*, user, by: str, period=None, now=None) -> dict:
         rows = qs.order_by().values("customer").annotate(total=Count("pk"), on_time=Count("pk", filter=ON_TIME))
         return {r["customer"]: OnTimeRate(r["total"], r["on_time"]) for r in rows}
     if by == "staff":
-        rows = (OrderEvent.objects.filter(outbound__in=qs, actor__isnull=False).order_by().values("actor")
+        rows = (OrderEvent.objects.filter(outbound__in=qs, actor__isnull=False).exclude(from_state=F("to_state"))
+                .order_by().values("actor")
                 .annotate(total=Count("outbound", distinct=True),
                           on_time=Count("outbound", distinct=True, filter=Q(
                               outbound__shipped_at__isnull=False, outbound__shipped_at__lte=F("outbound__due_at")))))
@@ -307,6 +311,8 @@ def order_step_times(*, user, order: OutboundOrder | InboundOrder, now=None) -> 
     now = now or timezone.now()
     steps, previous = [], None
     for event in order_timeline(user=user, order=order):
+        if not event.changes_state:
+            continue
         steps.append({"state": event.to_state, "label": event.to_label, "at": event.at, "actor": event.actor,
                       "since_previous": (event.at - previous) if previous else datetime.timedelta(0)})
         previous = event.at

@@ -8,12 +8,10 @@ the one who allocated a held order.
 import datetime
 import logging
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db import transaction
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
+from depot.core.accounts import technical_user
 from depot.orders import selectors, services
 
 logger = logging.getLogger("depot.orders")
@@ -28,23 +26,10 @@ SYSTEM_PERMISSIONS = (
 STUCK_SCAN_MINUTES = 15
 
 
-@transaction.atomic
 def system_actor():
     """The system user, created on first use; its permissions are set again every time, so a
     change of SYSTEM_PERMISSIONS takes effect without a migration."""
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"first_name": SYSTEM_NAME, "is_staff": False, "is_active": True})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    wanted = []
-    for name in SYSTEM_PERMISSIONS:
-        app_label, codename = name.split(".")
-        wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
-    if set(user.user_permissions.all()) != set(wanted):
-        user.user_permissions.set(wanted)
-    return User.objects.get(pk=user.pk)  # fresh, without a stale permission cache
+    return technical_user(username=SYSTEM_USERNAME, name=SYSTEM_NAME, permissions=SYSTEM_PERMISSIONS)
 
 
 def retry_held(*, limit: int = 200) -> list:
