@@ -192,6 +192,8 @@ WEBHOOK_EVENTS = {
     "complaint.updated": _("投诉进展"),
     "stock.below_reorder_point": _("库存低于再订货点"),
     "customer.changed": _("客户档案变更"),
+    "order.delayed": _("订单延误"),
+    "incident.updated": _("货损货丢处理进展"),
 }
 MAX_WEBHOOKS_PER_CUSTOMER = 10
 
