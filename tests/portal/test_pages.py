@@ -1,6 +1,7 @@
 """Every page of the portal for a customer user, and what each shows of the customer's own data
 only. Another customer's order, inbound notice, import and complaint are "not found"."""
 
+import datetime
 import io
 
 import pytest
@@ -151,3 +152,24 @@ def test_the_overview_lists_open_survey_links_of_the_customer(portal, stocked, s
     page = portal.get("/portal/").content.decode()
     assert "2026年第一季度满意度调查" in page
     assert len(portal.get("/portal/").context["surveys"]) == 1
+
+
+def test_the_overview_charts_the_orders_of_the_past_twelve_whole_months(portal, stocked, phone_order, customer):
+    from django.utils import timezone
+
+    from depot.orders.models import OutboundOrder
+
+    before = [m["orders"] for m in selectors.portal_overview(user=stocked_user(portal))["trend"]["months"]]
+    phone_order(customer, quantity=1)  # this month: not a whole month yet, not charted
+    order = phone_order(customer, quantity=1)
+    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=15)
+    OutboundOrder.objects.filter(pk=order.pk).update(
+        created_at=timezone.make_aware(datetime.datetime.combine(last_month, datetime.time(10))))
+
+    trend = selectors.portal_overview(user=stocked_user(portal))["trend"]
+    assert [m["orders"] for m in trend["months"]] == before[:-1] + [before[-1] + 1]
+    assert trend["months"][-1]["month"] == last_month.replace(day=1)
+    busiest = max(m["orders"] for m in trend["months"])
+    assert [m["height"] for m in trend["months"]] == [round(100 * m["orders"] / busiest) for m in trend["months"]]
+    page = portal.get("/portal/").content.decode()
+    assert 'id="order-trend"' in page and "height: 100%" in page

@@ -207,6 +207,26 @@ def portal_overview(*, user, today: datetime.date | None = None) -> dict:
         "expiring_lots": stock.stock_expiring(user=user, within_days=EXPIRY_DAYS, owner=customer).count(),
         "recent_orders": list(orders.order_by("-created_at", "-pk")[:5]),
         "surveys": pending_surveys(customer=customer),
+        "trend": order_trend(customer=customer, today=today),
+    }
+
+
+def order_trend(*, customer, today: datetime.date) -> dict | None:
+    """The customer's outbound orders per month over the 12 whole months before this one and last
+    month's on-time rate (from the analytics app), each month's bar height in % of the busiest."""
+    from django.apps import apps
+
+    if not apps.is_installed("depot.analytics"):
+        return None
+    from depot.analytics.selectors import customer_overview
+
+    figures = customer_overview(customer=customer, today=today)
+    busiest = max((n for _month, n in figures["monthly"]), default=0)
+    return {
+        "months": [{"month": month, "orders": n, "height": round(100 * n / busiest) if busiest else 0}
+                   for month, n in figures["monthly"]],
+        "has_data": busiest > 0,
+        "on_time_pct": None if figures["on_time_rate"] is None else figures["on_time_rate"] * 100,
     }
 
 
