@@ -55,7 +55,7 @@ def care_task_list(*, user, pending: bool = False, mine: bool = False) -> QueryS
         qs = qs.filter(state=CareState.PENDING)
     if mine:
         qs = qs.filter(assignee=user)
-    return qs.select_related("customer", "contact", "festival", "assignee")
+    return qs.select_related("customer", "contact__customer", "festival", "assignee")
 
 
 def care_task_get(*, user, pk) -> CareTask:

@@ -124,6 +124,7 @@ class WarehouseAdmin(ServiceSavedAdmin):
 @admin.register(Zone)
 class ZoneAdmin(ServiceSavedAdmin):
     list_display = ("__str__", "temperature_class", "hazard_class", "humidity_min", "humidity_max", "is_active")
+    list_select_related = ("warehouse",)
     list_filter = ("warehouse", "temperature_class", "hazard_class", "is_active")
     search_fields = ("code", "name")
     service_fields = services.master.ZONE_FIELDS + ("warehouse",)
@@ -142,6 +143,7 @@ class ZoneAdmin(ServiceSavedAdmin):
 @admin.register(Location)
 class LocationAdmin(ServiceSavedAdmin):
     list_display = ("code", "zone", "kind", "capacity", "capacity_unit", "status", "status_reason")
+    list_select_related = ("zone__warehouse",)
     list_filter = ("kind", "status", "zone__warehouse", "zone")
     search_fields = ("code",)
     service_fields = services.master.LOCATION_FIELDS + ("zone",)

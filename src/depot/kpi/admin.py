@@ -3,6 +3,7 @@ are saved through the services; the KPI pages are the views of `admin_views`."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -19,6 +20,7 @@ from depot.kpi.models import Appraisal, AppraisalWeight, Course, KpiTarget, Trai
 @admin.register(KpiTarget)
 class KpiTargetAdmin(ServiceAdminMixin, ModelAdmin):
     list_display = ("code", "target", "updated_by", "updated_at")
+    list_select_related = ("updated_by",)
     fields = ("code", "target")
 
     def get_urls(self):
@@ -67,6 +69,7 @@ class AppraisalAdmin(ServiceAdminMixin, ModelAdmin):
     form = AppraisalForm
     list_display = ("staff", "period_kind", "period_start", "total", "rating", "attitude", "ability", "assessed_by",
                     "person")
+    list_select_related = ("staff", "assessed_by")
     list_filter = ("period_kind", "rating", "staff")
     readonly_fields = ("period_end", "total", "rating", "figure_table", "assessed_by", "assessed_at")
 
@@ -136,12 +139,15 @@ class TrainingSessionAdmin(ServiceAdminMixin, ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("course", "held_on", "hours") if obj else ()
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course").annotate(attendee_count=Count("records"))
+
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @display(description=_("学员数"))
+    @display(description=_("学员数"), ordering="attendee_count")
     def attendees(self, obj):
-        return obj.records.count()
+        return obj.attendee_count
 
     def save_model(self, request, obj, form, change):
         if change:

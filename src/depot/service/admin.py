@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
+from unfold.views import ChangeList
 
 from depot.core.audit import ACTION_CREATE, ACTION_DELETE, ACTION_UPDATE, audit_record, snapshot
 from depot.service import admin_views, selectors
@@ -36,6 +37,16 @@ class SlaFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=[c.pk for c in groups[self.value()]])
 
 
+class ComplaintChangeList(ChangeList):
+    """Reads the business calendar and the SLA table once for the page, not once per complaint."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        now, calendar, policies = timezone.now(), selectors.calendar_load(), selectors.sla_policies()
+        for complaint in self.result_list:
+            complaint.sla_status = selectors.complaint_sla(complaint, now=now, calendar=calendar, policies=policies)
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(ServiceOnlyAdmin):
     list_display = ["code", "customer", "category", "severity", "state_label", "assignee", "escalation_level",
@@ -47,13 +58,16 @@ class ComplaintAdmin(ServiceOnlyAdmin):
     def get_queryset(self, request):
         return selectors.complaint_list(user=request.user)
 
+    def get_changelist(self, request, **kwargs):
+        return ComplaintChangeList
+
     @display(description=_("状态"), label=True)
     def state_label(self, complaint):
         return complaint.get_state_display()
 
     @display(description=_("SLA"))
     def sla(self, complaint):
-        status = selectors.complaint_sla(complaint)
+        status = complaint.sla_status if hasattr(complaint, "sla_status") else selectors.complaint_sla(complaint)
         return SlaStatus(status).label if status else "—"
 
     def has_change_permission(self, request, obj=None):

@@ -4,6 +4,7 @@ improvement plans."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -121,7 +122,9 @@ class CampaignAdmin(ServiceAdminMixin, ModelAdmin):
     search_fields = ("name",)
 
     def get_queryset(self, request):
-        return selectors.campaign_list(user=request.user)
+        return selectors.campaign_list(user=request.user).annotate(
+            invited_count=Count("invitations", distinct=True),
+            responded_count=Count("invitations", filter=Q(invitations__answered_at__isnull=False), distinct=True))
 
     def get_urls(self):
         return admin_views.campaign_urls(self.admin_site) + super().get_urls()
@@ -146,13 +149,13 @@ class CampaignAdmin(ServiceAdminMixin, ModelAdmin):
     def state_label(self, obj):
         return obj.state, obj.get_state_display()
 
-    @display(description=_("邀请数"))
+    @display(description=_("邀请数"), ordering="invited_count")
     def invited(self, obj):
-        return obj.invitations.count()
+        return obj.invited_count
 
-    @display(description=_("已答复"))
+    @display(description=_("已答复"), ordering="responded_count")
     def responded(self, obj):
-        return obj.invitations.filter(answered_at__isnull=False).count()
+        return obj.responded_count
 
     def save_model(self, request, obj, form, change):
         try:
