@@ -5,6 +5,8 @@ import datetime
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from depot.orders.choices import Channel
@@ -173,3 +175,36 @@ def test_the_overview_charts_the_orders_of_the_past_twelve_whole_months(portal, 
     assert [m["height"] for m in trend["months"]] == [round(100 * m["orders"] / busiest) for m in trend["months"]]
     page = portal.get("/portal/").content.decode()
     assert 'id="order-trend"' in page and "height: 100%" in page
+
+
+LISTS = ["/portal/", "/portal/stock/", "/portal/stock/?view=lot", "/portal/stock/?view=location",
+         "/portal/stock/?view=expiry", "/portal/orders/", "/portal/inbound/", "/portal/complaints/"]
+
+
+def test_list_pages_take_as_many_queries_for_many_rows_as_for_one(portal, stocked, phone_order, customer, keeper,
+                                                                  specialist, django_assert_num_queries):
+    from depot.inventory import services as inventory
+    from depot.service.services import complaint_create
+
+    phone_order(customer, quantity=1, ref="ONE")
+    inbound_create(actor=specialist, customer=customer, data={}, lines=[{"item_code": "BIS-1", "quantity": 10}],
+                   channel=Channel.PHONE)
+    complaint_create(actor=specialist, customer=customer, data={"description": "外箱破损"})
+    portal.get("/portal/")
+    few = {}
+    for path in LISTS:
+        with CaptureQueriesContext(connection) as ctx:
+            assert portal.get(path).status_code == 200
+        few[path] = len(ctx.captured_queries)
+
+    for n in range(4):
+        phone_order(customer, code="MILK-1" if n % 2 else "BIS-1", quantity=1, ref=f"MORE-{n}")
+        inbound_create(actor=specialist, customer=customer, data={}, lines=[{"item_code": "MILK-1", "quantity": 5}],
+                       channel=Channel.PHONE)
+        complaint_create(actor=specialist, customer=customer, data={"description": f"破损{n}"})
+        inventory.stock_receive(actor=keeper, item=stocked.items["biscuits"], quantity=5,
+                                location=stocked.loc[f"AMB-0{n % 3 + 1}"], lot_number=f"X{n}")
+
+    for path in LISTS:
+        with django_assert_num_queries(few[path]):
+            assert portal.get(path).status_code == 200
