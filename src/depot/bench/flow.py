@@ -259,14 +259,15 @@ def _claim(actor, batch: int) -> list:
 
     from depot.orders.choices import OutboundState
     from depot.orders.models import OutboundOrder
-    from depot.orders.services import picklist_create
+    from depot.orders.services.execution import picklist_create_in_transaction
 
     with transaction.atomic():
         orders = list(OutboundOrder.objects.select_for_update(skip_locked=True)
                       .filter(state=OutboundState.ALLOCATED).order_by("priority", "due_at", "pk")[:batch])
         claimed = []
         for order in orders:
-            claimed.append((order, picklist_create(actor=actor, orders=[order])))
+            # `picklist_create` without a savepoint of its own (the pick list page runs it in its own transaction)
+            claimed.append((order, picklist_create_in_transaction(actor=actor, orders=[order])))
     return claimed
 
 

@@ -10,7 +10,7 @@ holds the balance row lock.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,21 @@ def virtual_location(kind: str) -> Location:
         code=VIRTUAL_CODES[kind], defaults={"kind": kind, "zone": None, "capacity": None}
     )
     return location
+
+
+def virtual_location_id(kind: str) -> Subquery:
+    """The pk of the virtual location of `kind` (NULL until it exists), to read along with another
+    query instead of a statement of its own; `virtual_location_from` turns it into the location."""
+    return Subquery(Location.objects.filter(code=VIRTUAL_CODES[kind]).values("pk")[:1])
+
+
+def virtual_location_from(kind: str, pk: int | None) -> Location:
+    """The virtual location of `kind` whose pk was read with `virtual_location_id` (created when it
+    did not exist yet). Virtual locations are kept by the system and never changed (`location_update`
+    refuses them), so the row is what its code and kind say: it need not be read."""
+    if pk is None:
+        return virtual_location(kind)
+    return Location(pk=pk, zone=None, code=VIRTUAL_CODES[kind], kind=kind, capacity=None)
 
 
 def positive_quantity(value, field: str = "quantity") -> int:
@@ -97,30 +112,50 @@ def frozen_by(locations) -> dict[int, str]:
     started while this transaction waited for the lock."""
     ids = [loc.pk for loc in locations]
     return dict(CountLocation.objects.filter(location_id__in=ids, count__state=CountState.COUNTING,
-                                             recorded_at__isnull=True).values_list("location_id", "count__number"))
+                                             recorded_at__isnull=True)
+                .order_by().values_list("location_id", "count__number"))
 
 
-def lock_locations(locations) -> dict[int, Location]:
+def lock_locations(locations, *, with_zone: bool = True) -> dict[int, Location]:
+    """Lock the physical ones of `locations` in pk order; `with_zone`: read their zone and warehouse
+    too (what `ensure_can_take` checks)."""
     ids = sorted({loc.pk for loc in locations if loc.is_physical})
-    rows = (Location.objects.select_for_update(no_key=True, of=("self",)).select_related("zone__warehouse")
-            .filter(pk__in=ids).order_by("pk"))
+    rows = Location.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=ids).order_by("pk")
+    if with_zone:
+        rows = rows.select_related("zone__warehouse")
     return {loc.pk: loc for loc in rows}
+
+
+_BALANCE_TABLE = Balance._meta.db_table
+_BALANCE_COLUMNS = ", ".join(f.column for f in Balance._meta.concrete_fields)
 
 
 def lock_balances(keys, *, create=()) -> dict[tuple[int, int, int], Balance]:
     """Lock the balances of (item_id, lot_id, location_id) `keys` in primary-key order, creating
-    the ones listed in `create` first (the caller holds the row lock of their locations)."""
-    if create:
-        Balance.objects.bulk_create([Balance(item_id=i, lot_id=lt, location_id=loc) for i, lt, loc in create],
-                                    ignore_conflicts=True)
+    those of `create` that do not exist yet. The caller holds the row lock of the locations of
+    `create` (balances are created only here, always so): nobody else can create a balance there
+    meanwhile, so the insert of the missing ones cannot conflict and the new rows are held by this
+    transaction. The existing balances are locked in one statement."""
     keys = set(keys) | set(create)
     if not keys:
         return {}
-    cond = Q()
-    for item_id, lot_id, location_id in keys:
-        cond |= Q(item_id=item_id, lot_id=lot_id, location_id=location_id)
-    # ORDER BY puts PostgreSQL's row locking after the sort: rows are locked in pk order.
-    rows = Balance.objects.select_for_update().filter(cond).order_by("pk")
+    found = _select_balances_for_update(keys)
+    missing = [key for key in dict.fromkeys(create) if key not in found]
+    if missing:
+        for balance in Balance.objects.bulk_create([Balance(item_id=i, lot_id=lt, location_id=loc)
+                                                    for i, lt, loc in missing]):
+            found[(balance.item_id, balance.lot_id, balance.location_id)] = balance
+    return found
+
+
+def _select_balances_for_update(keys) -> dict[tuple[int, int, int], Balance]:
+    keys = set(keys)
+    params = [value for key in keys for value in key]
+    # ORDER BY puts PostgreSQL's row locking after the sort: rows are locked in pk order. Written
+    # out rather than as an OR of Q objects per key, whose building cost more than the statement.
+    rows = Balance.objects.raw(
+        f"SELECT {_BALANCE_COLUMNS} FROM {_BALANCE_TABLE} WHERE (item_id, lot_id, location_id) IN "
+        f"({', '.join(['(%s, %s, %s)'] * len(keys))}) ORDER BY id FOR UPDATE", params)
     return {(b.item_id, b.lot_id, b.location_id): b for b in rows}
 
 
@@ -237,7 +272,8 @@ def post_moves(specs: list[MoveSpec], *, actor, at=None) -> tuple[list[StockMove
     lot_id, location_id). Raises InsufficientStock or LocationRejected before writing anything."""
     if not specs:
         return [], {}
-    locations = lock_locations([s.source for s in specs] + [s.dest for s in specs])
+    locations = lock_locations([s.source for s in specs] + [s.dest for s in specs],
+                               with_zone=any(s.dest.is_physical for s in specs))
     frozen = frozen_by(locations.values())
     held: dict[int, dict] = {}  # capacity-limited destinations: what they hold, as the moves add to it
     for spec in specs:

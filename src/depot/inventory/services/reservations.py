@@ -31,6 +31,8 @@ from depot.inventory.services._ledger import (
     post_moves,
     require_visible_item,
     virtual_location,
+    virtual_location_from,
+    virtual_location_id,
     visible_item,
     visible_items,
 )
@@ -84,13 +86,16 @@ def reservations_create(*, actor, lines: list[tuple[Item, int]], document_type: 
 
 
 def reserve_for_document(*, actor, lines: list[tuple[Item, int]], document_type: str, document_ref: str,
-                         warehouse=None, allow_partial: bool = False,
-                         today: datetime.date | None = None) -> list[Reservation]:
+                         warehouse=None, allow_partial: bool = False, today: datetime.date | None = None,
+                         items_read: bool = False) -> list[Reservation]:
     """`reservations_create` inside the caller's transaction, without a savepoint of its own: it
     raises (InsufficientStock, ValidationFailed, NotFound, PermissionDenied) only before writing
     anything, so a caller may catch InsufficientStock and go on (an order then held for stock).
     Reads the items once, locks the balances in pk order, writes them in one UPDATE and the
-    reservations in one INSERT."""
+    reservations in one INSERT.
+
+    `items_read`: the caller read these items in its transaction, of a customer the actor may see
+    (an order's lines just taken in): they are used as they are instead of being read again."""
     require_perm(actor, "inventory.reserve_stock")
     document_type, document_ref = _require_document(document_type, document_ref)
     if not lines:
@@ -101,8 +106,9 @@ def reserve_for_document(*, actor, lines: list[tuple[Item, int]], document_type:
         if item.pk in seen:
             raise ValidationFailed(details={"lines": [_("货品%(item)s重复出现") % {"item": item}]})
         seen.add(item.pk)
-    current = visible_items(actor, [item for item, _q in lines])
-    lines = [(current[item.pk], quantity) for item, quantity in lines]
+    if not items_read:
+        current = visible_items(actor, [item for item, _q in lines])
+        lines = [(current[item.pk], quantity) for item, quantity in lines]
     locked = list(
         reservable_balances(items=[item for item, _q in lines], warehouse=warehouse, today=today)
         .select_related("lot", "location").select_for_update(of=("self",)).order_by("pk")
@@ -230,6 +236,15 @@ def default_staging(*, item: Item, location: Location) -> Location:
     raise LocationRejected(location=location, field="to_location", reason=_("仓库内没有可接收该货品的出库暂存库位"))
 
 
+def zone_staging(zone_ids) -> dict[int, Location]:
+    """{zone id: the zone's own outbound staging location} for those of `zone_ids` that have one,
+    in one statement: what `default_staging` chooses first (the zone's first active staging
+    location by code), whatever the item."""
+    rows = (Location.objects.filter(zone_id__in=[z for z in zone_ids if z is not None], kind=LocationKind.STAGING,
+                                    status=LocationStatus.ACTIVE).order_by("zone_id", "code").distinct("zone_id"))
+    return {location.zone_id: location for location in rows}
+
+
 @transaction.atomic
 def reservation_consume(*, actor, reservation: Reservation, quantity: int | None = None,
                         to_location: Location | None = None, at=None) -> Reservation:
@@ -291,16 +306,23 @@ def reservation_ship(*, actor, reservation: Reservation, quantity: int | None = 
 def document_ship(*, actor, document_type: str, document_ref: str, at=None) -> list[StockMove]:
     """Ship everything picked for a document. Locks its staged reservations, their locations and
     balances up front, each in pk order, and posts all the shipment moves at once."""
+    return document_ship_in_transaction(actor=actor, document_type=document_type, document_ref=document_ref, at=at)
+
+
+def document_ship_in_transaction(*, actor, document_type: str, document_ref: str, at=None) -> list[StockMove]:
+    """`document_ship` inside the caller's transaction, without a savepoint of its own (it raises
+    only before writing anything)."""
     require_perm(actor, "inventory.pick_stock")
     staged = list(_document_open(document_type, document_ref)
                   .filter(balance__location__kind=LocationKind.STAGING)
                   .select_related("balance__item", "balance__lot", "balance__location")
+                  .annotate(customer_location_id=virtual_location_id(LocationKind.CUSTOMER))
                   .select_for_update(of=("self",)).order_by("pk"))
     if not staged:
         raise ValidationFailed(details={"document_ref": [_("该单据没有已拣货待发运的货品")]})
     if not sees_all_customers(actor):
         visible_items(actor, [r.balance.item for r in staged])
-    customer = virtual_location(LocationKind.CUSTOMER)
+    customer = virtual_location_from(LocationKind.CUSTOMER, staged[0].customer_location_id)
     specs = [MoveSpec(kind=MoveKind.SHIPMENT, item=r.balance.item, lot=r.balance.lot, source=r.balance.location,
                       dest=customer, quantity=r.open_quantity, document_type=r.document_type,
                       document_ref=r.document_ref, reservation=r, consume_reserved=r.open_quantity)
@@ -337,13 +359,13 @@ def reservations_pick_in_transaction(*, actor, picks: list[tuple[Reservation, in
             raise ValidationFailed(details={"picks": [_("同一预留重复出现")]})
         wanted[reservation.pk] = quantity
     locked = {r.pk: r for r in (Reservation.objects.select_for_update(of=("self",))
-                                .select_related("balance__item", "balance__lot", "balance__location__zone__warehouse")
+                                .select_related("balance__item", "balance__lot", "balance__location")
                                 .filter(pk__in=list(wanted)).order_by("pk"))}
     if len(locked) != len(wanted):
         raise NotFound()
     if not sees_all_customers(actor):
         visible_items(actor, [r.balance.item for r in locked.values()])
-    staging_by_zone: dict[int, Location] = {}
+    staging_by_zone = zone_staging({r.balance.location.zone_id for r in locked.values()})
     specs, rows = [], []
     for pk, quantity in wanted.items():
         reservation = locked[pk]
@@ -353,12 +375,9 @@ def reservations_pick_in_transaction(*, actor, picks: list[tuple[Reservation, in
         if balance.location.kind != LocationKind.STORAGE:
             raise IllegalTransition(_("该预留的货品已拣到出库暂存区，请发货或释放"))
         quantity = _part(reservation, quantity)
-        zone_id = balance.location.zone_id
-        staging = staging_by_zone.get(zone_id)
-        if staging is None:
+        staging = staging_by_zone.get(balance.location.zone_id)
+        if staging is None:  # the zone has none: one elsewhere in the warehouse that accepts the item
             staging = default_staging(item=balance.item, location=balance.location)
-            if staging.zone_id == zone_id:  # the zone's own staging location, whatever the item
-                staging_by_zone[zone_id] = staging
         specs.append(MoveSpec(kind=MoveKind.PICK, item=balance.item, lot=balance.lot, source=balance.location,
                               dest=staging, quantity=quantity, document_type=reservation.document_type,
                               document_ref=reservation.document_ref, reservation=reservation,

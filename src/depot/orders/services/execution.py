@@ -5,9 +5,8 @@ exception for CS), packing, shipping, delivery and the customer's receipt confir
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,14 +14,15 @@ from depot.core.db import update_rows
 from depot.core.errors import IllegalTransition, NotFound, ValidationFailed
 from depot.core.permissions import require_perm
 from depot.customers.selectors import customer_list
+from depot.inventory.models import Reservation
 from depot.inventory.selectors import open_reservations_for_documents
 from depot.inventory.services import (
-    document_ship,
     reservation_consume,
     reservation_release,
     reservations_pick_in_transaction,
     stock_post_damage,
 )
+from depot.inventory.services.reservations import document_ship_in_transaction
 from depot.orders import policy
 from depot.orders.choices import ExceptionKind, ExceptionState, HoldKind, OutboundState, PickListState
 from depot.orders.models import (
@@ -84,6 +84,12 @@ def picklist_create(*, actor, orders) -> PickList:
     """A pick list for one allocated order or a wave of several: one line per reserved (lot,
     location), sorted by location code. The orders move to 拣货中. Locks the orders in pk order.
     Raises IllegalTransition when an order is not 已分配 (nothing changes), NotFound."""
+    return picklist_create_in_transaction(actor=actor, orders=orders)
+
+
+def picklist_create_in_transaction(*, actor, orders) -> PickList:
+    """`picklist_create` inside the caller's transaction, without a savepoint of its own (it raises
+    only before writing anything)."""
     require_perm(actor, "orders.add_picklist")
     ids = sorted({o.pk for o in orders})
     if not ids:
@@ -97,11 +103,10 @@ def picklist_create(*, actor, orders) -> PickList:
         message = _("以下订单不是“已分配”状态，不能生成拣货单：%(numbers)s") % {"numbers": "、".join(not_ready)}
         raise IllegalTransition(message, details={"orders": [message]})
     by_number = {o.number: o for o in locked}
-    on_lists = set(PickLine.objects.filter(order_id__in=ids, confirmed_at__isnull=True, cancelled=False)
-                   .values_list("reservation_id", flat=True))
-    reservations = [r for r in open_reservations_for_documents(user=actor, document_type=OUTBOUND_DOCUMENT,
-                                                                document_refs=list(by_number), storage_only=True)
-                    if r.pk not in on_lists]
+    on_a_list = PickLine.objects.filter(reservation_id=OuterRef("pk"), confirmed_at__isnull=True, cancelled=False)
+    reservations = list(open_reservations_for_documents(user=actor, document_type=OUTBOUND_DOCUMENT,
+                                                        document_refs=list(by_number), storage_only=True)
+                        .filter(~Exists(on_a_list)))
     if not reservations:
         raise ValidationFailed(details={"orders": [_("所选订单没有待拣货的货品")]})
     pick_list = PickList.objects.create(number=next_number("JH", PICKLIST_SEQUENCE), created_by=actor)
@@ -112,22 +117,27 @@ def picklist_create(*, actor, orders) -> PickList:
     return pick_list
 
 
-def _per_order(qs, value) -> Coalesce:
-    return Coalesce(Subquery(qs.filter(order_id=OuterRef("pk")).order_by().values("order_id")
-                             .annotate(v=value).values("v")[:1]), 0)
+_PICKING_FIGURES = (
+    "SELECT e.n, p.n, l.outstanding, l.picked"
+    f" FROM (SELECT COUNT(*) AS n FROM {OrderException._meta.db_table} WHERE order_id = %(order)s"
+    " AND state = %(open)s) e,"
+    f" (SELECT COUNT(*) AS n FROM {PickLine._meta.db_table} WHERE order_id = %(order)s AND confirmed_at IS NULL"
+    " AND NOT cancelled) p,"
+    " (SELECT COALESCE(SUM(GREATEST(COALESCE(quantity, 0) - allocated - short, 0)), 0) AS outstanding,"
+    f" COALESCE(SUM(picked), 0) AS picked FROM {OutboundLine._meta.db_table} WHERE order_id = %(order)s) l"
+)
 
 
 def picking_figures(order: OutboundOrder) -> dict:
     """What decides where an order in execution goes next (`policy.state_after_picking`), in one
-    statement: open exceptions, unconfirmed pick lines, quantity still outstanding, quantity picked."""
-    outstanding = Greatest(Coalesce(F("quantity"), 0) - F("allocated") - F("short"), Value(0))
-    return OutboundOrder.objects.filter(pk=order.pk).values(
-        open_exceptions=_per_order(OrderException.objects.filter(state=ExceptionState.OPEN), Count("pk")),
-        unconfirmed_pick_lines=_per_order(PickLine.objects.filter(confirmed_at__isnull=True, cancelled=False),
-                                          Count("pk")),
-        outstanding=_per_order(OutboundLine.objects.all(), Sum(outstanding)),
-        picked=_per_order(OutboundLine.objects.all(), Sum("picked")),
-    ).get()
+    statement: open exceptions, unconfirmed pick lines, quantity still outstanding (per line, what is
+    neither allocated nor short), quantity picked. Written out: built with the ORM, its four
+    subqueries cost more to assemble than to run."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PICKING_FIGURES, {"order": order.pk, "open": ExceptionState.OPEN})
+        exceptions, unconfirmed, outstanding, picked = cursor.fetchone()
+    return {"open_exceptions": exceptions, "unconfirmed_pick_lines": unconfirmed, "outstanding": int(outstanding),
+            "picked": int(picked)}
 
 
 def after_picking(*, actor, order: OutboundOrder, note: str = "") -> None:
@@ -241,21 +251,24 @@ def picklist_confirm_all(*, actor, pick_list: PickList) -> PickList:
     require_perm(actor, "orders.confirm_pick")
     open_lines = (PickLine.objects.filter(pick_list_id=pick_list.pk, confirmed_at__isnull=True, cancelled=False)
                   .order_by())
-    order_ids = sorted(set(open_lines.values_list("order_id", flat=True)))
-    if not order_ids:
+    # The orders with an open line, locked (in pk order) by the statement that finds them.
+    orders = list(OutboundOrder.objects.select_for_update().filter(pk__in=open_lines.values("order_id"))
+                  .annotate(visible=Exists(customer_list(user=actor).filter(pk=OuterRef("customer_id"))))
+                  .order_by("pk"))
+    if not orders:
         raise IllegalTransition(_("拣货单%(n)s没有待确认的拣货行") % {"n": pick_list.number})
-    orders = list(OutboundOrder.objects.select_for_update(of=("self",)).select_related("customer")
-                  .filter(pk__in=order_ids, customer__in=customer_list(user=actor)).order_by("pk"))
-    if len(orders) != len(order_ids):
+    if not all(order.visible for order in orders):
         raise NotFound()
+    order_ids = [order.pk for order in orders]
     for order in orders:
         policy.require_state(order.state, EXECUTION_STATES, action=_("确认拣货"), number=order.number)
     lock_pick_lists([pick_list.pk])
     lines = list(open_lines.filter(order_id__in=order_ids).select_for_update(of=("self",))
-                 .select_related("reservation", "line").order_by("pk"))
+                 .select_related("line").order_by("pk"))
     if not lines:
         raise IllegalTransition(_("拣货单%(n)s没有待确认的拣货行") % {"n": pick_list.number})
-    reservations_pick_in_transaction(actor=actor, picks=[(line.reservation, line.quantity) for line in lines])
+    reservations_pick_in_transaction(actor=actor, picks=[(Reservation(pk=line.reservation_id), line.quantity)
+                                                         for line in lines])
     now = timezone.now()
     order_lines: dict[int, OutboundLine] = {}
     for line in lines:
@@ -264,7 +277,11 @@ def picklist_confirm_all(*, actor, pick_list: PickList) -> PickList:
         order_line.picked += line.quantity
     update_rows(PickLine, lines, ["picked", "confirmed_by", "confirmed_at"])
     update_rows(OutboundLine, order_lines.values(), ["picked"])
-    if close_finished_pick_lists([pick_list.pk]):
+    # Done unless a line is still open (one added meanwhile for an order not locked here).
+    if (PickList.objects.filter(pk=pick_list.pk, state=PickListState.OPEN)
+            .exclude(Exists(PickLine.objects.filter(pick_list_id=OuterRef("pk"), confirmed_at__isnull=True,
+                                                    cancelled=False)))
+            .update(state=PickListState.DONE, completed_at=now)):
         pick_list.state, pick_list.completed_at = PickListState.DONE, now
     confirmed = {line.order_id for line in lines}
     for order in orders:
@@ -318,6 +335,20 @@ def outbound_pack(*, actor, order: OutboundOrder, packages: list[dict]) -> list[
     return created
 
 
+def _add_shipped(order: OutboundOrder, by_item: dict[int, int]) -> None:
+    """Add what was shipped of each item to the (locked) order's lines of that item, in one UPDATE."""
+    if not by_item:
+        return
+    params: list = []
+    for item_id, quantity in by_item.items():
+        params += [item_id, quantity]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {OutboundLine._meta.db_table} AS t SET shipped = t.shipped + v.quantity::integer"
+            f" FROM (VALUES {', '.join(['(%s, %s)'] * len(by_item))}) AS v(item_id, quantity)"
+            " WHERE t.order_id = %s AND t.item_id = v.item_id::bigint", [*params, order.pk])
+
+
 @transaction.atomic
 def outbound_ship(*, actor, order: OutboundOrder, carrier: str, tracking_number: str,
                   shipped_at: datetime.datetime | None = None) -> OutboundOrder:
@@ -329,14 +360,12 @@ def outbound_ship(*, actor, order: OutboundOrder, carrier: str, tracking_number:
     carrier = require_text(carrier, "carrier", _("请填写承运商"), 50)
     tracking_number = require_text(tracking_number, "tracking_number", _("请填写运单号"), 50)
     shipped_at = _occurred(shipped_at, "shipped_at", not_before=order.packed_at)
-    moves = document_ship(actor=actor, document_type=OUTBOUND_DOCUMENT, document_ref=order.number, at=shipped_at)
+    moves = document_ship_in_transaction(actor=actor, document_type=OUTBOUND_DOCUMENT, document_ref=order.number,
+                                         at=shipped_at)
     by_item: dict[int, int] = {}
     for move in moves:
         by_item[move.item_id] = by_item.get(move.item_id, 0) + move.quantity
-    lines = list(OutboundLine.objects.filter(order=order, item_id__in=list(by_item)))
-    for line in lines:
-        line.shipped += by_item[line.item_id]
-    update_rows(OutboundLine, lines, ["shipped"])
+    _add_shipped(order, by_item)
     order.carrier, order.tracking_number = carrier, tracking_number
     transition(order, OutboundState.SHIPPED, actor=actor, at=shipped_at,
                note=_("已发货：%(carrier)s 运单号%(no)s，共%(n)d件") % {
