@@ -297,7 +297,7 @@ def test_submitting_an_order_takes_a_bounded_number_of_statements_whatever_its_l
     stock(milk, 20, wh.loc["AMB-02"], "M1", expiry_date=days(60))
     stock(crisps, 20, wh.loc["AMB-03"], "C1")
     specialist.get_all_permissions()
-    with django_assert_max_num_queries(32) as one:
+    with django_assert_max_num_queries(25) as one:
         order = submit([{"item_code": "BIS-1", "quantity": 2}])
     assert order.state == OutboundState.ALLOCATED
     with django_assert_max_num_queries(len(one.captured_queries)):

@@ -180,6 +180,22 @@ def test_a_retry_of_an_order_made_yesterday_still_returns_it(specialist, custome
     assert (again.pk, created) == (first.pk, False)
 
 
+def test_a_retry_after_the_customer_was_suspended_returns_the_order_taken_before(specialist, customer, biscuits):
+    lines = [{"item_code": "BIS-1", "quantity": 2}]
+    first, _ = create(specialist, customer, lines, idempotency_key="k10", external_ref="PO-10")
+    customer_change_status(actor=specialist, customer=customer, status=Status.SUSPENDED, reason="欠款停业")
+    before = orders_state()
+
+    again, created = create(specialist, customer, lines, idempotency_key="k10", external_ref="PO-10")
+    by_reference, _ = create(specialist, customer, lines, external_ref="PO-10")
+
+    assert (again.pk, by_reference.pk, created) == (first.pk, first.pk, False)
+    with pytest.raises(ValidationFailed) as info:
+        create(specialist, customer, lines, idempotency_key="k11")
+    assert "customer" in info.value.details
+    assert orders_state() == before
+
+
 # ---- completeness and supplement ----------------------------------------------------------
 
 def test_supplementing_what_was_missing_moves_the_order_to_the_audit(specialist, customer, biscuits):

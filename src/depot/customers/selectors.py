@@ -127,5 +127,5 @@ def contact_display(*, user, contact: Contact) -> dict:
 
 
 def primary_contact(customer: Customer) -> Contact | None:
-    contacts = list(customer.contacts.all())
-    return next((c for c in contacts if c.is_primary), contacts[0] if contacts else None)
+    """The primary contact, else the first one entered (contacts are ordered primary first)."""
+    return customer.contacts.first()

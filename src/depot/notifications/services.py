@@ -174,13 +174,14 @@ def _enqueue(*, event, customer, channel, recipient, template_code=None, context
     return notification
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def notification_publish(*, event: str, customer, context: dict | None = None, payload: dict | None = None,
                          related=None) -> list[Notification]:
     """Tell everyone who should hear of `event` about this customer: an email to the customer's
     primary contact when an email template exists for the event (and the contact has an address),
     and a webhook to every active endpoint subscribed to the event that may receive this customer's
-    data. Meant to be called by other apps' services, inside their transaction."""
+    data. Meant to be called by other apps' services, inside their transaction (it has no
+    savepoint of its own: a failure here fails the caller's change)."""
     from depot.customers.selectors import primary_contact
 
     sent = []

@@ -6,7 +6,6 @@ import zlib
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Exists, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,6 @@ from depot.core.db import update_rows
 from depot.core.errors import IllegalTransition
 from depot.core.permissions import require_perm
 from depot.customers.choices import PaymentTerms
-from depot.customers.models import Customer
 from depot.customers.selectors import customer_list
 from depot.inventory.errors import InsufficientStock
 from depot.inventory.services import reserve_for_document
@@ -39,24 +37,34 @@ def _lock_customer_credit(customer) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [zlib.crc32(b"depot.orders.credit") - 2**31, customer.pk])
 
 
+_CREDIT_FIGURES_SQL = """
+    SELECT EXISTS (SELECT 1 FROM {orders} o
+                   WHERE o.customer_id = %(customer)s AND o.id <> %(order)s AND o.shipped_at IS NOT NULL),
+           CASE WHEN %(on_credit)s THEN
+               (SELECT SUM(o.total_value) FROM {orders} o
+                WHERE o.customer_id = %(customer)s AND o.id <> %(order)s AND o.state = ANY(%(open)s))
+           END
+"""
+
+
 def credit_figures(order: OutboundOrder) -> dict:
     """What the credit rules look at for this order (see `policy.credit_review_reasons`): whether
     the customer has had an order shipped, and (on credit, read under the per-customer lock) the
-    value of their other open orders — both in one statement."""
+    value of their other open orders — both in one statement (written out: it runs for every order
+    audited)."""
     customer = order.customer
     prepaid = customer.payment_terms == PaymentTerms.PREPAID
-    others = OutboundOrder.objects.filter(customer=customer).exclude(pk=order.pk)
-    figures = {"shipped": Exists(others.filter(shipped_at__isnull=False))}
     if not prepaid:
         _lock_customer_credit(customer)
-        figures["open_value"] = Subquery(
-            others.filter(state__in=OUTBOUND_OPEN_STATES).order_by().values("customer")
-            .annotate(v=Sum("total_value")).values("v")[:1])
-    row = Customer.objects.filter(pk=customer.pk).values(**figures).get()
+    with connection.cursor() as cur:
+        cur.execute(_CREDIT_FIGURES_SQL.format(orders=OutboundOrder._meta.db_table),
+                    {"customer": customer.pk, "order": order.pk, "on_credit": not prepaid,
+                     "open": sorted(OUTBOUND_OPEN_STATES)})
+        shipped, open_value = cur.fetchone()
     exposure = order.total_value
     if not prepaid:
-        exposure += row["open_value"] or Decimal(0)
-    return {"is_new_customer": not row["shipped"], "exposure": exposure, "credit_limit": customer.credit_limit,
+        exposure += open_value or Decimal(0)
+    return {"is_new_customer": not shipped, "exposure": exposure, "credit_limit": customer.credit_limit,
             "prepaid": prepaid, "overdue_amount": customer.overdue_amount}
 
 
@@ -77,7 +85,9 @@ def allocate(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: st
     shipment (the rest of each line is recorded as short, never shipped). Moves the order to
     已分配; on a shortage holds it with the item, requested and available quantities. The order is
     saved with `save_fields` too. Runs in the caller's transaction (no savepoint): nothing is
-    written before a shortage is known."""
+    written before a shortage is known. The lines' items were read with the lines, in this
+    transaction, and belong to the order's customer, whom the caller has checked the actor may see:
+    the reservation does not read them again."""
     wanted = [line for line in lines if line.outstanding > 0]
     # CS chose to wait for the missing stock: no partial shipment of it, whatever the customer allows.
     partial = order.allow_partial and order.hold_kind != HoldKind.WAIT
@@ -87,7 +97,7 @@ def allocate(*, actor, order: OutboundOrder, lines: list[OutboundLine], note: st
             reservations = reserve_for_document(
                 actor=actor, lines=[(line.item, line.outstanding) for line in wanted],
                 document_type=OUTBOUND_DOCUMENT, document_ref=order.number, warehouse=order.warehouse,
-                allow_partial=partial)
+                allow_partial=partial, items_read=True)
         except InsufficientStock as exc:
             hold(order, actor=actor, kind=HoldKind.STOCK, reason=str(exc.message), save_fields=save_fields)
             return False

@@ -323,7 +323,9 @@ def outbound_create(*, actor, customer, data: Mapping, lines, channel: str, exte
 def create_in_transaction(*, actor, customer, data: Mapping, lines, channel: str, external_ref: str = "",
                           idempotency_key: str = "") -> tuple[OutboundOrder, bool, list[OutboundLine]]:
     """`outbound_create` in the caller's transaction; also returns the new order's lines (with their
-    items) — empty for a replayed order. Only the insert has a savepoint (idempotency race)."""
+    items) — empty for a replayed order. Only the insert has a savepoint: a retry is recognised by
+    the unique idempotency key or customer reference when the insert fails on it (retries are
+    rare, so the common case does not look for an earlier order first)."""
     require_perm(actor, "orders.add_outboundorder")
     customer = visible_customer(actor, customer)
     channel = parse_choice(channel, Channel, "channel", "")
@@ -331,11 +333,15 @@ def create_in_transaction(*, actor, customer, data: Mapping, lines, channel: str
     header = parse_header(data)
     parsed = parse_lines(lines)
     fingerprint = policy.request_fingerprint(header, parsed)
-    existing = find_existing(OutboundOrder, customer, idempotency_key, external_ref)
-    if existing is not None:
+    try:
+        _check_can_order(customer)
+        _check_ship_date(header)
+    except ValidationFailed:
+        # A retry of an order taken in earlier is answered with it, even if it could not be taken now.
+        existing = find_existing(OutboundOrder, customer, idempotency_key, external_ref)
+        if existing is None:
+            raise
         return replay(existing, fingerprint, idempotency_key), False, []
-    _check_can_order(customer)
-    _check_ship_date(header)
 
     now = timezone.now()
     order = OutboundOrder(customer=customer, channel=channel, external_ref=external_ref,
