@@ -1,6 +1,6 @@
 """The `depot` command (also `python -m depot`).
 
-    depot serve [--host H] [--port P] [--workers N] [--demo] [--with-worker]
+    depot serve [--host H] [--port P] [--workers N] [--threads N] [--demo] [--with-worker]
     depot worker [--concurrency N]   background jobs (notifications, periodic tasks)
     depot demo                     load the demo data set and print the logins
     depot createuser --role ROLE USERNAME [--password P]
@@ -46,7 +46,7 @@ def cmd_serve(args) -> int:
     worker = _start_worker_process() if args.with_worker else None
     serving_pid = os.getpid()
     try:
-        serve(host=args.host, port=args.port, workers=args.workers)
+        serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
     finally:
         # gunicorn's forked workers leave through this frame too; only the process that started
         # the background worker stops it.
@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("DEPOT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("DEPOT_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("DEPOT_WORKERS", "2")))
+    p.add_argument("--threads", type=int, default=int(os.environ.get("DEPOT_THREADS", "4")),
+                   help="每个进程的线程数 (threads per worker process)")
     p.add_argument("--demo", action="store_true", help="先载入演示数据 (load the demo data first)")
     p.add_argument("--with-worker", action="store_true",
                    help="同时启动后台任务进程 (also run the background worker as a child process)")

@@ -19,7 +19,7 @@ class _Gunicorn(BaseApplication):
         return application
 
 
-def serve(*, host: str, port: int, workers: int = 2) -> None:
+def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
     from django.db import connections
 
     connections.close_all()  # workers are forked: they must open their own connections
@@ -28,7 +28,7 @@ def serve(*, host: str, port: int, workers: int = 2) -> None:
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": threads,
         "accesslog": "-",
         "timeout": 120,
         "preload_app": True,

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from depot.api import services as api_services
-from depot.api.auth import permissions
+from depot.api.auth import permissions, principals
 from depot.api.choices import Scope
 from depot.api.ratelimit import limiter
 from depot.customers.choices import Status
@@ -35,9 +35,11 @@ _history = itertools.count(1)
 def _fresh_process_state():
     limiter.reset()
     permissions.clear()
+    principals.clear()
     yield
     limiter.reset()
     permissions.clear()
+    principals.clear()
 
 
 def give_history(customer):

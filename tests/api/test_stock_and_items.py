@@ -144,7 +144,9 @@ def test_stock_takes_a_bounded_number_of_queries_whatever_the_data(
     for n in range(30):
         item = make_item(customer, f"Q-{n}")
         stock(item, 1, stocked.loc["AMB-01"], f"Q{n}")
-    with django_assert_max_num_queries(7):
+    # The token's first request in this process: it also looks up the token, its permissions,
+    # whether its technical user sees its customer, and counts the request for the rate limit.
+    with django_assert_max_num_queries(8):
         response = api.get("/stock", {"limit": 200, **params})
     assert response.status_code == 200
 
@@ -154,3 +156,21 @@ def test_items_take_a_bounded_number_of_queries(api, customer, make_item, django
         make_item(customer, f"Q-{n}")
     with django_assert_max_num_queries(7):
         assert len(api.get("/items", {"limit": 200}).json()["items"]) == 30
+
+
+@pytest.mark.parametrize("params", [{}, {"item_code": "BIS-1"}, {"group_by": "lot"}])
+def test_a_further_read_with_the_same_token_queries_only_the_stock(api, stocked, django_assert_max_num_queries,
+                                                                   params):
+    assert api.get("/stock", params).status_code == 200
+    with django_assert_max_num_queries(2):  # the stock, and perhaps the rate limit's counter
+        response = api.get("/stock", params)
+    assert response.status_code == 200
+
+
+def test_stock_by_item_is_the_same_for_the_customer_token_and_for_staff(api, as_token, make_token, specialist,
+                                                                        customer, stocked):
+    staff = as_token(make_token(user=specialist))
+    mine = api.get("/stock", {"group_by": "item"}).json()
+    theirs = staff.get("/stock", {"group_by": "item", "customer_code": customer.code}).json()
+    every_visible = staff.get("/stock", {"group_by": "item"}).json()  # through the scoping subquery
+    assert mine == theirs == every_visible and mine["items"]

@@ -23,9 +23,12 @@ class ApiConfig(AppConfig):
     verbose_name = _("开放接口")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_migrate, post_save
         from django.urls import reverse_lazy
 
+        from depot.api.auth import forget_principals
+        from depot.api.models import ApiToken, ServiceAccount
         from depot.core import navigation, roles
 
         roles.extend_role(roles.CS_SPECIALIST, STAFF_PERMS)
@@ -33,6 +36,10 @@ class ApiConfig(AppConfig):
         roles.extend_role(roles.CS_SUPERVISOR, SUPERVISOR_PERMS)
         roles.extend_role(roles.ADMIN, SUPERVISOR_PERMS)
         post_migrate.connect(_sync_service_group, dispatch_uid="depot-api-service-group")
+        # A token, a technical account or a user saved in this process: its cached principals go.
+        for model in (ApiToken, ServiceAccount, get_user_model()):
+            for signal in (post_save, post_delete):
+                signal.connect(forget_principals, sender=model, dispatch_uid=f"depot-api-principals-{model.__name__}")
 
         def perm(p):
             return lambda request: request.user.has_perm(p)

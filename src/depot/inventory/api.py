@@ -12,10 +12,16 @@ from ninja import Query, Router
 
 from depot.api.auth import token
 from depot.api.pagination import paginate
-from depot.api.schemas import READ_ERRORS, LocalDateTime, Out, aware, customer_scope, require_perm
+from depot.api.schemas import READ_ERRORS, LocalDateTime, Out, aware, customer_scope, customer_seen, require_perm
 from depot.core.errors import ValidationFailed
 from depot.inventory.models import Balance, Warehouse
-from depot.inventory.selectors import item_list, stock_by_item, stock_by_location, stock_by_lot
+from depot.inventory.selectors import (
+    customer_stock_by_item,
+    item_list,
+    stock_by_item,
+    stock_by_location,
+    stock_by_lot,
+)
 
 router = Router(tags=[gettext_lazy("库存")])
 
@@ -140,20 +146,31 @@ def _changed_since(since, **outer) -> Exists:
     return Exists(Balance.objects.filter(updated_at__gte=since, **outer))
 
 
+STOCK_BY_ITEM_FIELDS = ("owner_id", "owner__code", "code", "name", "base_unit", "on_hand", "reserved")
+
+
 def _stock_by_item(principal, customer, *, item_code, warehouse, expiring_before, since, cursor, limit):
-    if expiring_before is None:
-        qs = stock_by_item(user=principal.actor, owner=customer, warehouse=warehouse)
-    else:
+    fields = STOCK_BY_ITEM_FIELDS
+    if expiring_before is not None:
         qs = _items_expiring(user=principal.actor, owner=customer, warehouse=warehouse,
                              expiring_before=expiring_before)
+    elif customer_seen(principal, customer):
+        # One customer: its code is known, the query needs neither the customer nor the scoping.
+        qs = customer_stock_by_item(user=principal.actor, customer=customer, warehouse=warehouse)
+        fields = tuple(f for f in fields if f != "owner__code")
+    else:
+        qs = stock_by_item(user=principal.actor, owner=customer, warehouse=warehouse)
     if item_code:
         qs = qs.filter(code=item_code)
     if since is not None:
         qs = qs.filter(_changed_since(since, item=OuterRef("pk")))
-    rows, next_cursor = paginate(qs, kind="stock-item", keys=("owner_id", "code"), cursor=cursor, limit=limit)
+    own_code = None if "owner__code" in fields else customer.code
+    rows, next_cursor = paginate(qs.values(*fields), kind="stock-item", keys=("owner_id", "code"), cursor=cursor,
+                                 limit=limit)
     return [{
-        "customer_code": i.owner.code, "item_code": i.code, "item_name": i.name, "base_unit": i.base_unit,
-        "on_hand": i.on_hand, "reserved": i.reserved, "available": i.available,
+        "customer_code": i.get("owner__code", own_code), "item_code": i["code"],
+        "item_name": i["name"], "base_unit": i["base_unit"], "on_hand": i["on_hand"], "reserved": i["reserved"],
+        "available": i["on_hand"] - i["reserved"],
     } for i in rows], next_cursor
 
 

@@ -73,16 +73,27 @@ def _balances(user) -> QuerySet[Balance]:
     return Balance.objects.filter(item__owner__in=_owners(user))
 
 
+def _with_stock(items: QuerySet[Item], warehouse) -> QuerySet[Item]:
+    cond = Q(balances__location__zone__warehouse=warehouse) if warehouse is not None else None
+    on_hand = Coalesce(Sum("balances__on_hand", filter=cond), _zero())
+    reserved = Coalesce(Sum("balances__reserved", filter=cond), _zero())
+    return items.annotate(on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
+
+
 def stock_by_item(*, user, owner=None, warehouse=None) -> QuerySet[Item]:
     """Visible items annotated with `on_hand`, `reserved`, `available` (optionally in one warehouse)."""
     if not _can(user, "inventory.view_balance"):
         return Item.objects.none()
-    cond = Q(balances__location__zone__warehouse=warehouse) if warehouse is not None else None
-    on_hand = Coalesce(Sum("balances__on_hand", filter=cond), _zero())
-    reserved = Coalesce(Sum("balances__reserved", filter=cond), _zero())
-    return (item_list(user=user, owner=owner)
-            .annotate(on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
-            .order_by("owner__code", "code"))
+    return _with_stock(item_list(user=user, owner=owner), warehouse).order_by("owner__code", "code")
+
+
+def customer_stock_by_item(*, user, customer, warehouse=None) -> QuerySet[Item]:
+    """`stock_by_item(user=user, owner=customer)` for a caller that already knows the user sees
+    `customer` (the API, whose token pins the customer): the same rows, without the subquery of
+    visible customers and without joining the customer."""
+    if not (_can(user, "inventory.view_balance") and _can(user, "inventory.view_item")):
+        return Item.objects.none()
+    return _with_stock(Item.objects.filter(owner=customer), warehouse).order_by("code")
 
 
 def stock_by_lot(*, user, item=None, owner=None, warehouse=None) -> QuerySet[Lot]:

@@ -23,6 +23,7 @@ from depot.api.schemas import (
     aware,
     customer_for_write,
     customer_scope,
+    customer_seen,
     require_perm,
 )
 from depot.core.errors import NotFound, ValidationFailed
@@ -32,7 +33,7 @@ from depot.inventory.models import Warehouse
 from depot.orders.choices import Channel, InboundState, OutboundState, ServiceLevel
 from depot.orders.errors import IdempotencyConflict
 from depot.orders.models import InboundLine, InboundOrder, OutboundLine, OutboundOrder
-from depot.orders.selectors import inbound_list, order_timeline, outbound_list
+from depot.orders.selectors import customer_outbounds, inbound_list, order_timeline, outbound_list
 from depot.orders.services import inbound_create, outbound_cancel, outbound_submit
 
 router = Router(tags=[gettext_lazy("订单")])
@@ -221,6 +222,8 @@ OUTBOUND_SUMMARY_FIELDS = (
     "province", "city", "district", "address", "requested_ship_date", "service_level", "allow_partial",
     "warehouse__code", "carrier", "tracking_number", "total_value", "cancel_reason", "reject_reason", *OUTBOUND_TIMES,
 )
+OUTBOUND_DETAIL_FIELDS = (*OUTBOUND_SUMMARY_FIELDS, "consignee_phone", "note")
+OUTBOUND_LINE_FIELDS = ("line_no", "item_code", "item__name", "quantity", "allocated", "short", "picked", "shipped")
 INBOUND_SUMMARY_FIELDS = (
     "number", "customer__code", "external_ref", "channel", "state", "warehouse__code", "expected_date", "carrier",
     "vehicle", "cancel_reason", *INBOUND_TIMES,
@@ -231,50 +234,55 @@ def _labels(choices_cls) -> dict:
     return {value: str(label) for value, label in choices_cls.choices}
 
 
-def _outbound_summary(order, labels=None) -> dict:
+def _outbound_summary(order: dict, labels=None) -> dict:
+    """An order read as `.values(*OUTBOUND_SUMMARY_FIELDS)`: no model instances to build."""
     labels = labels or _labels(OutboundState)
     out = {
-        "number": order.number, "customer_code": order.customer.code, "external_ref": order.external_ref,
-        "channel": order.channel, "state": order.state, "state_label": labels.get(order.state, order.state),
-        "missing": [str(m) for m in order.missing or []], "hold_reason": order.hold_reason,
-        "consignee_name": order.consignee_name, "province": order.province, "city": order.city,
-        "district": order.district, "address": order.address, "requested_ship_date": order.requested_ship_date,
-        "service_level": order.service_level, "allow_partial": order.allow_partial,
-        "warehouse": order.warehouse.code if order.warehouse_id else None, "carrier": order.carrier,
-        "tracking_number": order.tracking_number, "total_value": str(order.total_value),
-        "cancel_reason": order.cancel_reason, "reject_reason": order.reject_reason,
+        "number": order["number"], "customer_code": order["customer__code"], "external_ref": order["external_ref"],
+        "channel": order["channel"], "state": order["state"], "state_label": labels.get(order["state"], order["state"]),
+        "missing": [str(m) for m in order["missing"] or []], "hold_reason": order["hold_reason"],
+        "consignee_name": order["consignee_name"], "province": order["province"], "city": order["city"],
+        "district": order["district"], "address": order["address"],
+        "requested_ship_date": order["requested_ship_date"], "service_level": order["service_level"],
+        "allow_partial": order["allow_partial"], "warehouse": order["warehouse__code"], "carrier": order["carrier"],
+        "tracking_number": order["tracking_number"], "total_value": str(order["total_value"]),
+        "cancel_reason": order["cancel_reason"], "reject_reason": order["reject_reason"],
     }
-    out.update({name: getattr(order, name) for name in OUTBOUND_TIMES})
+    out.update({name: order[name] for name in OUTBOUND_TIMES})
     return out
 
 
-def _outbound_out(principal, order) -> dict:
-    phone = order.consignee_phone or ""
+def _outbound_out(principal, number: str) -> dict:
+    """The order with this number as the API shows it, with its lines; NotFound as `_outbound`."""
+    order = _outbounds(principal).filter(number=number).values("id", *OUTBOUND_DETAIL_FIELDS).first()
+    if order is None:
+        raise NotFound()
+    phone = order["consignee_phone"] or ""
     if principal.customer is None and not can_view_pii(principal.actor):
         phone = mask_phone(phone)
+    lines = OutboundLine.objects.filter(order_id=order["id"]).order_by("line_no").values(*OUTBOUND_LINE_FIELDS)
     return {
-        **_outbound_summary(order), "consignee_phone": phone, "note": order.note,
+        **_outbound_summary(order), "consignee_phone": phone, "note": order["note"],
         "lines": [{
-            "line_no": line.line_no, "item_code": line.item_code, "item_name": line.item.name if line.item_id else None,
-            "quantity": line.quantity, "allocated": line.allocated, "short": line.short, "picked": line.picked,
-            "shipped": line.shipped,
-        } for line in order.lines.all()],
+            "line_no": line["line_no"], "item_code": line["item_code"], "item_name": line["item__name"],
+            "quantity": line["quantity"], "allocated": line["allocated"], "short": line["short"],
+            "picked": line["picked"], "shipped": line["shipped"],
+        } for line in lines],
     }
 
 
 def _outbounds(principal, customer=None):
     require_perm(principal, "orders.view_outboundorder")
-    return outbound_list(user=principal.actor, customer=customer or principal.customer).select_related("warehouse")
+    customer = customer or principal.customer
+    if customer_seen(principal, customer):
+        return customer_outbounds(user=principal.actor, customer=customer)
+    return outbound_list(user=principal.actor, customer=customer)
 
 
-def _outbound(principal, number: str, *, with_lines: bool = True) -> OutboundOrder:
+def _outbound(principal, number: str) -> OutboundOrder:
     """The order with this number if the token may see it; NotFound otherwise (also for another
     customer's order: its existence is not revealed)."""
-    qs = _outbounds(principal).filter(number=number)
-    if with_lines:
-        qs = qs.prefetch_related(Prefetch("lines", queryset=OutboundLine.objects.select_related("item")
-                                          .order_by("line_no")))
-    order = qs.first()
+    order = _outbounds(principal).select_related("customer", "warehouse").filter(number=number).first()
     if order is None:
         raise NotFound()
     return order
@@ -313,7 +321,7 @@ def outbound_orders_list(request, customer_code: str | None = CUSTOMER_CODE,
                          updated_since: datetime.datetime | None = UPDATED_SINCE,
                          cursor: str | None = CURSOR, limit: int = LIMIT):
     customer = customer_scope(request.auth, customer_code)
-    qs = _outbounds(request.auth, customer).only(*OUTBOUND_SUMMARY_FIELDS)
+    qs = _outbounds(request.auth, customer).values("id", *OUTBOUND_SUMMARY_FIELDS)
     return _order_page(qs, kind="outbound", states=state, updated_since=updated_since, cursor=cursor,
                        limit=limit, summarize=_outbound_summary, labels=_labels(OutboundState))
 
@@ -326,7 +334,7 @@ def outbound_orders_list(request, customer_code: str | None = CUSTOMER_CODE,
 )
 def outbound_order_get(request, number: str):
     principal = request.auth
-    return _outbound_out(principal, _outbound(principal, number))
+    return _outbound_out(principal, number)
 
 
 @router.get(
@@ -337,7 +345,7 @@ def outbound_order_get(request, number: str):
 )
 def outbound_order_events(request, number: str):
     principal = request.auth
-    return _events(principal, _outbound(principal, number, with_lines=False))
+    return _events(principal, _outbound(principal, number))
 
 
 # ---- outbound writes ----------------------------------------------------------------------
@@ -396,7 +404,7 @@ def outbound_order_submit(request, payload: OutboundIn, idempotency_key: str | N
         raise _key_field(exc) from None
     if not created:
         _check_replay(order, key=key, external_ref=external_ref)
-    return Status(201 if created else 200, _outbound_out(principal, _outbound(principal, order.number)))
+    return Status(201 if created else 200, _outbound_out(principal, order.number))
 
 
 @router.post(
@@ -408,9 +416,9 @@ def outbound_order_submit(request, payload: OutboundIn, idempotency_key: str | N
 def outbound_order_cancel(request, number: str, payload: CancelIn):
     principal = request.auth
     require_perm(principal, "orders.cancel_outbound")
-    order = _outbound(principal, number, with_lines=False)
+    order = _outbound(principal, number)
     outbound_cancel(actor=principal.actor, order=order, reason=payload.reason)
-    return _outbound_out(principal, _outbound(principal, number))
+    return _outbound_out(principal, number)
 
 
 # ---- inbound ------------------------------------------------------------------------------

@@ -55,6 +55,14 @@ def outbound_list(*, user, state=None, customer=None) -> QuerySet[OutboundOrder]
     return qs
 
 
+def customer_outbounds(*, user, customer) -> QuerySet[OutboundOrder]:
+    """`outbound_list(user=user, customer=customer)` for a caller that already knows the user sees
+    `customer` (the API, whose token pins the customer): without the subquery of visible customers."""
+    if not _can(user, "orders.view_outboundorder"):
+        return OutboundOrder.objects.none()
+    return OutboundOrder.objects.filter(customer=customer)
+
+
 def outbound_get(*, user, pk) -> OutboundOrder:
     try:
         return outbound_list(user=user).get(pk=pk)
