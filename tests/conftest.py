@@ -3,6 +3,9 @@
 import itertools
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
 from django.utils import translation
 
 from depot.core import roles
@@ -93,3 +96,15 @@ def make_customer(db):
         )
 
     return make
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo data set, loaded once per test module and rolled back after it: {username: user}."""
+    from depot.demo import demo_load
+
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        demo_load()
+        yield {u.username: u for u in get_user_model().objects.all()}
+        transaction.set_rollback(True)

@@ -4,7 +4,6 @@ import types
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.test import override_settings
 
 from depot.cli import main
 from depot.core import roles
@@ -168,18 +167,6 @@ def test_the_demo_hands_its_customers_to_the_inventory_and_orders_demos(monkeypa
     assert _load_more(actor="zhuguan", customers=["C00001"]) == "inventory loaded\norders loaded"
     assert calls[:2] == [("inventory", "zhuguan", ["C00001"]), ("orders", "zhuguan", ["C00001"])]
     assert [name for name, _a, _c in calls] == [m.split(".")[1] for m, _f in DEMO_LOADERS]
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo data set, loaded once for the tests below and rolled back after them."""
-    from depot.demo import demo_load
-
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast, transaction.atomic():
-        demo_load()
-        yield {u.username: u for u in User.objects.all()}
-        transaction.set_rollback(True)
 
 
 def test_the_demo_has_one_login_per_role_with_the_printed_password(db, demo):

@@ -5,25 +5,11 @@ from collections import Counter
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 MODEL_ADMINS = sorted(admin.site._registry.items(), key=lambda pair: pair[0]._meta.label)
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo data set, loaded once for the tests below and rolled back after them."""
-    from depot.demo import demo_load
-
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast, transaction.atomic():
-        demo_load()
-        yield get_user_model().objects.get(username="admin")
-        transaction.set_rollback(True)
 
 
 def _queries(client, url: str, model_admin, per_page: int) -> tuple[int, list[str]]:
@@ -42,10 +28,11 @@ def _queries(client, url: str, model_admin, per_page: int) -> tuple[int, list[st
 
 @pytest.mark.parametrize(("model", "model_admin"), MODEL_ADMINS, ids=[m._meta.label for m, _a in MODEL_ADMINS])
 def test_a_list_page_reads_nothing_per_row(db, client, demo, model, model_admin):
-    rows = model_admin.get_queryset(_request(demo)).count()
+    admin_user = demo["admin"]
+    rows = model_admin.get_queryset(_request(admin_user)).count()
     if rows < 2:
         pytest.skip(f"the demo has {rows} row(s) of {model._meta.label}")
-    client.force_login(demo)
+    client.force_login(admin_user)
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     _queries(client, url, model_admin, 100)  # caches warmed (content types, permissions, session)
 

@@ -21,13 +21,9 @@ from depot.orders import policy
 from depot.orders.choices import OUTBOUND_OPEN_STATES, CreditReviewState, HoldKind, OutboundState
 from depot.orders.models import OUTBOUND_DOCUMENT, CreditReview, OutboundLine, OutboundOrder
 from depot.orders.services._transitions import lock_outbound, order_cutoff, require_text, transition
-from depot.orders.services.outbound import missing_note, missing_of
+from depot.orders.services.outbound import lines_with_items, missing_note, missing_of
 
 RETRY_HOLD_KINDS = (HoldKind.STOCK, HoldKind.WAIT)
-
-
-def _lines(order) -> list[OutboundLine]:
-    return list(OutboundLine.objects.filter(order=order).select_related("item").order_by("line_no"))
 
 
 def _lock_customer_credit(customer) -> None:
@@ -143,7 +139,7 @@ def outbound_audit(*, actor, order: OutboundOrder) -> OutboundOrder:
     customers on credit, a per-customer credit lock). Raises IllegalTransition in another state."""
     require_perm(actor, "orders.audit_outbound")
     order = lock_outbound(actor, order)
-    audit_unlocked(actor=actor, order=order, lines=_lines(order))
+    audit_unlocked(actor=actor, order=order, lines=lines_with_items(order))
     return order
 
 
@@ -194,7 +190,7 @@ def credit_review_decide(*, actor, review: CreditReview, approve: bool, reason: 
     audit_record(actor=actor, obj=order, action="credit_review", force=True,
                  note=f"{review.get_state_display()}：{reason}" if reason else str(review.get_state_display()))
     if approve:
-        capacity_check(actor=actor, order=order, lines=_lines(order),
+        capacity_check(actor=actor, order=order, lines=lines_with_items(order),
                        note=_("信用审核通过，库存已分配") + (f"（{reason}）" if reason else ""))
     else:
         order.reject_reason = reason
@@ -212,7 +208,7 @@ def outbound_allocate(*, actor, order: OutboundOrder) -> OutboundOrder:
     policy.require_state(order.state, (OutboundState.HELD,), action=_("重新分配库存"), number=order.number)
     if order.hold_kind not in RETRY_HOLD_KINDS:
         raise IllegalTransition(_("该订单因发货日期不可行而暂挂，请先修改要求发货日期"))
-    allocate(actor=actor, order=order, lines=_lines(order), note=_("到货后重新分配库存"))
+    allocate(actor=actor, order=order, lines=lines_with_items(order), note=_("到货后重新分配库存"))
     return order
 
 
@@ -232,6 +228,6 @@ def outbound_retry_held(*, actor, limit: int = 200) -> list[OutboundOrder]:
                                                         hold_kind__in=RETRY_HOLD_KINDS).first())
             if order is None:
                 continue
-            if allocate(actor=actor, order=order, lines=_lines(order), note=_("到货后重新分配库存")):
+            if allocate(actor=actor, order=order, lines=lines_with_items(order), note=_("到货后重新分配库存")):
                 allocated.append(order)
     return allocated

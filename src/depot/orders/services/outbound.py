@@ -393,7 +393,8 @@ def outbound_submit(*, actor, customer, data: Mapping, lines, channel: str, exte
     return order, created
 
 
-def _lines_with_items(order) -> list[OutboundLine]:
+def lines_with_items(order) -> list[OutboundLine]:
+    """The order's lines in line order, with their items."""
     return list(OutboundLine.objects.filter(order=order).select_related("item").order_by("line_no"))
 
 
@@ -405,7 +406,7 @@ def outbound_check_completeness(*, actor, order: OutboundOrder) -> OutboundOrder
     order = lock_outbound(actor, order)
     policy.require_state(order.state, (OutboundState.INCOMPLETE, OutboundState.PENDING_AUDIT),
                          action=_("检查资料"), number=order.number)
-    lines = _lines_with_items(order)
+    lines = lines_with_items(order)
     changed = resolve_unknown_items(order, lines)
     if changed:
         OutboundLine.objects.bulk_update(changed, ["item", "unit_value"])
@@ -436,7 +437,7 @@ def outbound_supplement(*, actor, order: OutboundOrder, data: Mapping | None = N
         OutboundLine.objects.filter(order=order).delete()
         order_lines = OutboundLine.objects.bulk_create(build_lines(order, parsed))
     else:
-        order_lines = _lines_with_items(order)
+        order_lines = lines_with_items(order)
         changed = resolve_unknown_items(order, order_lines)
         if changed:
             OutboundLine.objects.bulk_update(changed, ["item", "unit_value"])
