@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=["tiny", "small", "medium", "large"], default="small")
     p.add_argument("--clients", type=int, default=4, help="并发客户端进程数 (concurrent client processes)")
     p.add_argument("--json", metavar="FILE", help="结果另存为 JSON (write the results as JSON)")
-    p.add_argument("--phases", help="只运行这些阶段，逗号分隔 (generate,flow,http,pick,pgbench)")
+    p.add_argument("--phases", help="只运行这些阶段，逗号分隔 (generate,flow,http,pages,pick,pgbench)")
     p.add_argument("--no-growth", action="store_true", help="medium/large 不先跑 small (no growth ratios)")
     p.add_argument("--seed", type=int, default=2026)
     p.set_defaults(func=cmd_bench)

@@ -66,6 +66,9 @@ def test_a_tiny_bench_allocates_orders_ships_them_and_keeps_the_stock_consistent
     assert tiny["order_flow"]["check"]["stock_problems"] == 0
     assert tiny["order_flow"]["queries"]["3_line"]["queries_median"] > 0
     assert tiny["pick_ship"]["orders_shipped"] > 0
+    pages = tiny["pages"]["pages"]
+    assert {"home", "outbound_orders", "stock_moves", "audit_trail", "kpi_service", "analytics_board"} <= set(pages)
+    assert tiny["pages"]["failed"] == [] and all(page["statements"] > 0 for page in pages.values())
     assert tiny["pick_ship"]["check"]["passed"]
     assert report["pgbench"]["available"] is False or report["pgbench"]["tps"] > 0
     assert {t["key"] for t in report["targets"]} >= {"order_flow_per_s", "pick_ship_per_s", "stock_p95_1"}

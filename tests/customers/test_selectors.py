@@ -142,3 +142,43 @@ def test_a_customer_is_found_by_its_credit_code(hsd):
     assert selectors.customer_by_credit_code(credit_code=VALID_CREDIT_CODES[0]) == hsd
     assert selectors.customer_by_credit_code(credit_code=VALID_CREDIT_CODES[0], exclude_pk=hsd.pk) is None
     assert selectors.customer_by_credit_code(credit_code="") is None
+
+
+# ---- within_customers: the same rows as filtering by customer_list, without the subquery for who sees all ----
+
+@pytest.mark.parametrize("role_fixture", ["specialist", "supervisor", "keeper", "admin_user"])
+def test_within_customers_keeps_the_rows_of_the_customers_the_user_sees(request, role_fixture, hsd, other):
+    from depot.customers.models import Contact
+
+    user = request.getfixturevalue(role_fixture)
+    contacts = Contact.objects.all()
+
+    narrowed = selectors.within_customers(contacts, user=user)
+    expected = contacts.filter(customer__in=selectors.customer_list(user=user))
+
+    assert set(narrowed.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+    assert narrowed.exists()
+
+
+def test_who_sees_every_customer_gets_no_subquery_of_customers(supervisor, specialist, hsd, other):
+    from depot.customers.models import Contact
+
+    assert "customers_customer" not in str(selectors.within_customers(Contact.objects.all(), user=supervisor).query)
+    assert "customers_customer" in str(selectors.within_customers(Contact.objects.all(), user=specialist).query)
+
+
+def test_within_customers_leaves_out_rows_without_a_customer_where_the_path_allows_them(supervisor, hsd):
+    from depot.inventory.models import StockMove
+
+    sql = str(selectors.within_customers(StockMove.objects.all(), user=supervisor, field="owner").query)
+    not_null = str(StockMove.objects.filter(owner__isnull=False).query)
+    assert sql == not_null if StockMove._meta.get_field("owner").null else "WHERE" not in sql
+
+
+def test_an_inactive_or_portal_user_is_never_treated_as_seeing_all(supervisor, hsd, other):
+    from depot.customers.models import Contact
+
+    supervisor.is_active = False
+    assert not selectors.within_customers(Contact.objects.all(), user=supervisor).exists()
+    supervisor.is_active, supervisor.is_staff = True, False
+    assert not selectors.all_customers_visible(supervisor)

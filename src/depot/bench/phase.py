@@ -43,6 +43,10 @@ def _run(name: str, params: dict) -> dict:
         from depot.bench.flow import run_checks
 
         return run_checks()
+    if name == "pages":
+        from depot.bench.pages import run_pages
+
+        return run_pages(**params)
     if name == "http":
         from depot.bench.http import run_http
 

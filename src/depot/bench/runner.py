@@ -22,7 +22,7 @@ from pathlib import Path
 from depot.bench import database
 from depot.bench.scales import SCALES
 
-PHASES = ("generate", "flow", "http", "pick", "pgbench")
+PHASES = ("generate", "flow", "http", "pages", "pick", "pgbench")
 GROWTH_BASE = "small"
 
 # (key, label, comparison, limit): the targets of a 2-core, 24 GB machine, judged on the run's medians.
@@ -83,6 +83,9 @@ def run_scale(target, scale_name: str, *, clients: int, phases, seed: int) -> di
     if "http" in phases:
         _say(f"· {scale_name}: HTTP 查询延迟 (query latency over HTTP)")
         result["http"] = _phase(target, "http", {"requests": scale.http_requests, "seed": seed})
+    if "pages" in phases:
+        _say(f"· {scale_name}: 后台页面 (back-office pages)")
+        result["pages"] = _phase(target, "pages", {"repeats": 2 if scale.is_smoke else 5})
     if "pick" in phases:
         _say(f"· {scale_name}: 拣货、包装、发运 (pick and ship, {clients} clients)")
         result["pick_ship"] = _phase(target, "pick", {"clients": clients, "seed": seed,
@@ -183,6 +186,9 @@ def correctness(report: dict) -> list[str]:
             errors = {k: v for k, v in data["outcomes"].items() if k.startswith("error")}
             if errors:
                 problems.append(f"{name}/{phase}: errors {errors}")
+        failed = (scale.get("pages") or {}).get("failed")
+        if failed:
+            problems.append(f"{name}/pages: not 200: {failed}")
     return problems
 
 
@@ -236,6 +242,10 @@ def table(report: dict) -> str:
             row(name, "serve peak RSS max (MB)", http_["serve_peak_rss_mb"]["max"])
         elif http_:
             row(name, "HTTP", http_.get("reason"))
+        pages = scale.get("pages")
+        if pages:
+            for page, data in pages["pages"].items():
+                row(name, f"后台 page {page} p50 (ms) / SQL", f"{data['p50_ms']} / {data['statements']}")
         pick = scale.get("pick_ship")
         if pick:
             row(name, f"拣货发运 pick-and-ship @{pick['clients']} (orders/s)", pick["orders_per_s"])

@@ -32,7 +32,12 @@ class AuditEntry(models.Model):
         verbose_name = _("变更记录")
         verbose_name_plural = _("变更历史")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "id"], name="audit_object_idx"),
+            models.Index(fields=["at", "id"], name="audit_at_idx"),
+            models.Index(fields=["action", "at"], name="audit_action_idx"),
+            models.Index(fields=["actor", "at"], name="audit_actor_idx"),
+        ]
 
     def __str__(self):
         return f"{self.object_repr} · {self.action} · {self.at:%Y-%m-%d %H:%M}"

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
+from depot.core.admin_filters import DayRangeFilter, IndexedValuesFilter
 from depot.core.errors import DomainError
-from depot.customers.selectors import customer_list
+from depot.customers.selectors import customer_list, within_customers
 from depot.inventory import selectors, services
 from depot.inventory.choices import LocationStatus
 from depot.inventory.models import (
@@ -187,7 +188,7 @@ class LotAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_on"
 
     def get_queryset(self, request):
-        return (Lot.objects.filter(item__owner__in=customer_list(user=request.user))
+        return (within_customers(Lot.objects.all(), user=request.user, field="item__owner")
                 .select_related("item"))
 
     @display(description=_("流水"))
@@ -213,11 +214,12 @@ class BalanceAdmin(ReadOnlyAdmin):
 
 @admin.register(StockMove)
 class StockMoveAdmin(ReadOnlyAdmin):
+    show_full_result_count = False  # a long table: no second COUNT over all of it
     list_display = ("at", "kind", "owner", "item", "lot", "from_location", "to_location", "quantity", "document_ref",
                     "reason", "actor")
-    list_filter = ("kind", "at")
+    list_filter = ("kind", ("at", DayRangeFilter))
+    list_filter_submit = True
     search_fields = ("item__code", "item__name", "lot__lot_number", "document_ref", "reason")
-    date_hierarchy = "at"
 
     def get_queryset(self, request):
         return selectors.item_moves(user=request.user)
@@ -225,13 +227,14 @@ class StockMoveAdmin(ReadOnlyAdmin):
 
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnlyAdmin):
+    show_full_result_count = False  # a long table: no second COUNT over all of it
     list_display = ("document_type", "document_ref", "balance", "quantity", "consumed", "released", "state",
                     "created_at")
-    list_filter = ("state", "document_type")
+    list_filter = ("state", ("document_type", IndexedValuesFilter))
     search_fields = ("document_ref", "balance__item__code")
 
     def get_queryset(self, request):
-        return (Reservation.objects.filter(balance__item__owner__in=customer_list(user=request.user))
+        return (within_customers(Reservation.objects.all(), user=request.user, field="balance__item__owner")
                 .select_related("balance__item", "balance__lot", "balance__location"))
 
 

@@ -291,6 +291,7 @@ class StockMove(models.Model):
         indexes = [
             models.Index(fields=["item", "lot", "at"], name="stockmove_item_lot_idx"),
             models.Index(fields=["owner", "at"], name="stockmove_owner_idx"),
+            models.Index(fields=["at", "id"], name="stockmove_at_idx"),
             models.Index(fields=["document_type", "document_ref"], name="stockmove_document_idx"),
         ]
         permissions = [
@@ -395,6 +396,7 @@ class Reservation(models.Model):
         indexes = [
             models.Index(fields=["document_type", "document_ref"], name="reservation_document_idx"),
             models.Index(fields=["balance", "state"], name="reservation_balance_state_idx"),
+            models.Index(fields=["created_at", "id"], name="reservation_created_idx"),
         ]
         permissions = [("reserve_stock", _("预留与释放库存"))]
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from depot.core.errors import NotFound, ValidationFailed
-from depot.customers.selectors import customer_list
+from depot.customers.selectors import customer_list, within_customers
 from depot.inventory import policy
 from depot.inventory.choices import CountState, LocationKind, LocationStatus, ReservationState
 from depot.inventory.models import (
@@ -44,7 +44,7 @@ def _zero():
 def item_list(*, user, owner=None) -> QuerySet[Item]:
     if not _can(user, "inventory.view_item"):
         return Item.objects.none()
-    qs = Item.objects.filter(owner__in=_owners(user)).select_related("owner")
+    qs = within_customers(Item.objects.all(), user=user, field="owner").select_related("owner")
     if owner is not None:
         qs = qs.filter(owner=owner)
     return qs
@@ -62,7 +62,7 @@ def lot_get(*, user, pk) -> Lot:
     try:
         if not _can(user, "inventory.view_lot"):
             raise Lot.DoesNotExist
-        return Lot.objects.select_related("item__owner").get(pk=pk, item__owner__in=_owners(user))
+        return within_customers(Lot.objects.select_related("item__owner"), user=user, field="item__owner").get(pk=pk)
     except (Lot.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
@@ -70,7 +70,7 @@ def lot_get(*, user, pk) -> Lot:
 def _balances(user) -> QuerySet[Balance]:
     if not _can(user, "inventory.view_balance"):
         return Balance.objects.none()
-    return Balance.objects.filter(item__owner__in=_owners(user))
+    return within_customers(Balance.objects.all(), user=user, field="item__owner")
 
 
 def _with_stock(items: QuerySet[Item], warehouse) -> QuerySet[Item]:
@@ -103,7 +103,7 @@ def stock_by_lot(*, user, item=None, owner=None, warehouse=None) -> QuerySet[Lot
     cond = Q(balances__location__zone__warehouse=warehouse) if warehouse is not None else None
     on_hand = Coalesce(Sum("balances__on_hand", filter=cond), _zero())
     reserved = Coalesce(Sum("balances__reserved", filter=cond), _zero())
-    qs = Lot.objects.filter(item__owner__in=_owners(user)).select_related("item", "item__owner")
+    qs = within_customers(Lot.objects.all(), user=user, field="item__owner").select_related("item", "item__owner")
     if item is not None:
         qs = qs.filter(item=item)
     if owner is not None:
@@ -141,7 +141,7 @@ def item_moves(*, user, item=None, lot=None, location=None, owner=None, since=No
     """The ledger of the visible customers' stock, newest first, filtered as asked."""
     if not _can(user, "inventory.view_stockmove"):
         return StockMove.objects.none()
-    qs = StockMove.objects.filter(owner__in=_owners(user))
+    qs = within_customers(StockMove.objects.all(), user=user, field="owner")
     if item is not None:
         qs = qs.filter(item=item)
     if lot is not None:

@@ -14,7 +14,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from depot.core.errors import DomainError
-from depot.customers.selectors import customer_list
+from depot.customers.selectors import within_customers
 from depot.orders import admin_views, selectors, services
 from depot.orders.choices import ExceptionState, InboundState, OutboundState
 from depot.orders.models import CreditReview, InboundOrder, OrderException, OutboundOrder, PickList
@@ -47,6 +47,7 @@ class ServiceOnlyAdmin(ModelAdmin):
 
 @admin.register(OutboundOrder)
 class OutboundOrderAdmin(ServiceOnlyAdmin):
+    show_full_result_count = False  # a long table: no second COUNT over all of it
     list_display = ("number", "customer", "state_label", "priority", "due", "consignee_name", "channel",
                     "total_value", "created_at")
     list_filter = ("state", "channel", "service_level", "hold_kind")
@@ -197,7 +198,7 @@ class CreditReviewAdmin(ServiceOnlyAdmin):
     def get_queryset(self, request):
         if not request.user.has_perm("orders.view_creditreview"):
             return CreditReview.objects.none()
-        return (CreditReview.objects.filter(order__customer__in=customer_list(user=request.user))
+        return (within_customers(CreditReview.objects.all(), user=request.user, field="order__customer")
                 .select_related("order__customer", "decided_by"))
 
     def get_ordering(self, request):
@@ -227,6 +228,7 @@ class CreditReviewAdmin(ServiceOnlyAdmin):
 
 @admin.register(PickList)
 class PickListAdmin(ServiceOnlyAdmin):
+    show_full_result_count = False  # a long table: no second COUNT over all of it
     list_display = ("number", "state", "created_by", "created_at", "completed_at")
     list_filter = ("state",)
     search_fields = ("number",)

@@ -115,6 +115,8 @@ class OutboundOrder(models.Model):
             models.Index(fields=["state", "priority", "due_at"], name="outbound_queue_idx"),
             models.Index(fields=["customer", "state"], name="outbound_customer_state_idx"),
             models.Index(fields=["customer", "created_at"], name="outbound_customer_created_idx"),
+            models.Index(fields=["created_at", "id"], name="outbound_created_idx"),
+            models.Index(fields=["shipped_at"], condition=Q(shipped_at__isnull=False), name="outbound_shipped_idx"),
             models.Index(fields=["due_at"], name="outbound_due_idx"),
         ]
         permissions = [
@@ -401,6 +403,7 @@ class PickList(models.Model):
         verbose_name = _("拣货单")
         verbose_name_plural = _("拣货单")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at", "id"], name="picklist_created_idx")]
         permissions = [("confirm_pick", _("确认拣货"))]
 
     def __str__(self):
