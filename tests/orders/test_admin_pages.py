@@ -153,3 +153,25 @@ def test_the_dashboard_shows_orders_by_state_exceptions_and_credit_reviews(clien
 
     assert all(text in page for text in ("今日发货", "本月按时发货率", "待处理异常", "待审批信用审核", "滞留订单",
                                          "出库单（按状态）", "已挂起"))
+
+
+def test_the_order_search_finds_a_pasted_number_exactly_and_anything_else_inside_the_fields(
+        client, supervisor, specialist, other_specialist, world):
+    allocated, held = world["allocated"], world["held"]
+    OutboundOrder.objects.filter(pk=allocated.pk).update(external_ref="PO-7788", tracking_number="SF1234567890")
+    OutboundOrder.objects.filter(pk=held.pk).update(external_ref="PO-77889")
+    url = reverse("admin:orders_outboundorder_changelist")
+
+    def found(user, term) -> set[str]:
+        client.force_login(user)
+        response = client.get(url, {"q": term})
+        assert response.status_code == 200
+        return {order.number for order in response.context["cl"].result_list}
+
+    assert found(supervisor, allocated.number) == {allocated.number}
+    assert found(supervisor, "SF1234567890") == {allocated.number}
+    assert found(supervisor, "PO-7788") == {allocated.number}  # exact, not also PO-77889
+    assert found(supervisor, "PO-778") == {allocated.number, held.number}  # inside the field
+    assert found(supervisor, " ") == set(OutboundOrder.objects.values_list("number", flat=True))
+    assert found(specialist, world["review"].number) == {world["review"].number}
+    assert found(other_specialist, allocated.number) == set()  # pasted exactly, still only one's own customers

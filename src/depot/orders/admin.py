@@ -4,7 +4,7 @@ its action forms, 新建出库单/入库单, the pick list and the Excel import 
 is checked against its transition table and lands in the timeline."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -60,6 +60,16 @@ class OutboundOrderAdmin(ServiceOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.outbound_list(user=request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        """A whole order number, customer order number or tracking number pasted in finds its order
+        through the indexes; anything else is searched for inside every search field, as usual."""
+        term = search_term.strip()
+        if term and not any(ch.isspace() for ch in term):
+            exact = queryset.filter(Q(number=term) | Q(external_ref=term) | Q(tracking_number=term))
+            if exact.exists():
+                return exact, False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_ordering(self, request):
         if request.GET.get("state__exact") in QUEUE_STATES:

@@ -117,6 +117,7 @@ class OutboundOrder(models.Model):
             models.Index(fields=["customer", "created_at"], name="outbound_customer_created_idx"),
             models.Index(fields=["created_at", "id"], name="outbound_created_idx"),
             models.Index(fields=["shipped_at"], condition=Q(shipped_at__isnull=False), name="outbound_shipped_idx"),
+            models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="outbound_tracking_idx"),
             models.Index(fields=["due_at"], name="outbound_due_idx"),
         ]
         permissions = [
