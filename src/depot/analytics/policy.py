@@ -101,8 +101,14 @@ def mean_days_between(dates: Sequence[datetime.date]) -> Decimal | None:
     """(last order date − first order date) ÷ (orders − 1); None with fewer than two orders."""
     if len(dates) < 2:
         return None
-    ordered = sorted(dates)
-    return (Decimal((ordered[-1] - ordered[0]).days) / (len(ordered) - 1)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+    return mean_days_between_span(min(dates), max(dates), len(dates))
+
+
+def mean_days_between_span(first: datetime.date | None, last: datetime.date | None, orders: int) -> Decimal | None:
+    """`mean_days_between` from the first and last order date and the number of orders."""
+    if orders < 2:
+        return None
+    return (Decimal((last - first).days) / (orders - 1)).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
 def tenure_months(since: datetime.date | None, until: datetime.date) -> int | None:
@@ -258,22 +264,37 @@ def usual_interval(order_dates: Sequence[datetime.date]) -> Decimal | None:
     return Decimal(str(statistics.median(gaps))).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
+def churn_windows(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """First day of the recent 90 days and first day of the 270 days before them, as of `today`."""
+    recent_from = today - datetime.timedelta(days=CHURN_RECENT_DAYS - 1)
+    return recent_from, recent_from - datetime.timedelta(days=CHURN_BASELINE_DAYS)
+
+
 def churn_risk(order_dates: Sequence[datetime.date], *, today: datetime.date) -> ChurnRisk | None:
-    """The customer's churn risk as of `today`, from the dates of its orders, or None.
+    """The customer's churn risk as of `today`, from the dates of its orders, or None
+    (`churn_risk_of` with the counts taken from the dates)."""
+    dates = sorted(d for d in order_dates if d <= today)
+    recent_from, baseline_from = churn_windows(today)
+    return churn_risk_of(last_dates=dates[-CHURN_HISTORY_ORDERS:], today=today,
+                         recent=sum(1 for d in dates if d >= recent_from),
+                         baseline_count=sum(1 for d in dates if baseline_from <= d < recent_from))
+
+
+def churn_risk_of(*, last_dates: Sequence[datetime.date], recent: int, baseline_count: int,
+                  today: datetime.date) -> ChurnRisk | None:
+    """The customer's churn risk as of `today`, or None, from the dates of its last
+    CHURN_HISTORY_ORDERS orders up to today and its order counts in the windows of `churn_windows`
+    (`recent`: the last 90 days; `baseline_count`: the 270 days before).
 
     Rule 1 (overdue): days since the last order > CHURN_INTERVAL_FACTOR × the usual interval and at
     least CHURN_MIN_SILENCE_DAYS. Rule 2 (volume falling): orders of the last 90 days ≤ 50% of the
     average per 90 days over the 270 days before, with that average ≥ 2. One rule: 中; both: 高.
     """
-    dates = sorted(d for d in order_dates if d <= today)
+    dates = sorted(last_dates)
     if len(dates) < CHURN_MIN_ORDERS:
         return None
     interval = usual_interval(dates)
     silence = (today - dates[-1]).days
-    recent_from = today - datetime.timedelta(days=CHURN_RECENT_DAYS - 1)
-    baseline_from = recent_from - datetime.timedelta(days=CHURN_BASELINE_DAYS)
-    recent = sum(1 for d in dates if d >= recent_from)
-    baseline_count = sum(1 for d in dates if baseline_from <= d < recent_from)
     baseline = (Decimal(baseline_count) * CHURN_RECENT_DAYS / CHURN_BASELINE_DAYS).quantize(_CENT)
     reasons = []
     if interval is not None and silence >= CHURN_MIN_SILENCE_DAYS and silence > interval * CHURN_INTERVAL_FACTOR:

@@ -10,11 +10,13 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.apps import apps
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,23 +134,22 @@ def value_figures(*, user, period: policy.Period, customers=None, now=None) -> d
     customer_rows = {c.pk: c for c in customers.only("pk", "cooperation_since")}
     qs = _between(orders_of(user=user).filter(customer__in=customers), "created_at", period)
     out = {pk: ValueFigures(period=period) for pk in customer_rows}
-    dates = defaultdict(list)
-    for cust, value, created in qs.values_list("customer", "total_value", "created_at"):
-        f = out[cust]
-        f.order_count += 1
-        f.order_value += value
-        dates[cust].append(timezone.localtime(created).date())
-    lines = (OutboundLine.objects.filter(order__in=qs).order_by().values("order__customer")
-             .annotate(n=Count("pk"), units=Sum("quantity")))
-    for row in lines:
-        out[row["order__customer"]].order_lines = row["n"]
-        out[row["order__customer"]].units = row["units"] or 0
+    spans = {}
+    for row in qs.order_by().values("customer").annotate(n=Count("created_at"), value=Sum("total_value"),
+                                                         first=Min(TruncDate("created_at")),
+                                                         last=Max(TruncDate("created_at"))):
+        f = out[row["customer"]]
+        f.order_count, f.order_value = row["n"], row["value"]
+        spans[row["customer"]] = (row["first"], row["last"])
+    for row in qs.order_by().values("customer").annotate(n=Count("lines"), units=Sum("lines__quantity")):
+        out[row["customer"]].order_lines = row["n"]
+        out[row["customer"]].units = row["units"] or 0
     complaints, complaints_note = _complaints(customers, period)
     incidents, incidents_note = _incidents(customers, period)
     on_time = orders.on_time_rates(user=user, by="customer", period=(period.start, period.end), now=now)
     for pk, f in out.items():
         f.orders_per_month = policy.orders_per_month(f.order_count, period.days) if f.order_count else None
-        f.mean_days_between = policy.mean_days_between(dates[pk])
+        f.mean_days_between = policy.mean_days_between_span(*spans.get(pk, (None, None)), f.order_count)
         if complaints is not None:
             f.complaint_count = complaints.get(pk, 0)
             f.complaint_rate = policy.ratio(f.complaint_count, f.order_count)
@@ -213,7 +214,7 @@ def _rfm_inputs(qs, as_of: datetime.date) -> dict[int, dict]:
     end = _moment(as_of + datetime.timedelta(days=1))
     window = _moment(as_of - datetime.timedelta(days=policy.RFM_WINDOW_DAYS - 1))
     rows = (qs.filter(created_at__lt=end).order_by().values("customer")
-            .annotate(last=Max("created_at"), n=Count("pk", filter=Q(created_at__gte=window)),
+            .annotate(last=Max("created_at"), n=Count("created_at", filter=Q(created_at__gte=window)),
                       v=Sum("total_value", filter=Q(created_at__gte=window))))
     return {r["customer"]: {"recency_days": (as_of - timezone.localtime(r["last"]).date()).days,
                             "frequency": r["n"], "monetary": r["v"] or Decimal(0)} for r in rows}
@@ -255,37 +256,36 @@ def segment_history(*, user, customer) -> QuerySet[SegmentSnapshot]:
 
 
 def segment_changes(*, user, as_of: datetime.date) -> list[dict]:
-    """Customers whose segment of the snapshot at `as_of` differs from their previous snapshot."""
-    snaps = SegmentSnapshot.objects.filter(customer__in=visible_customers(user=user), as_of__lte=as_of)
-    latest = {}
-    for s in snaps.order_by("customer_id", "-as_of").select_related("customer"):
-        latest.setdefault(s.customer_id, []).append(s)
-    out = []
-    for rows in latest.values():
-        if len(rows) >= 2 and rows[0].as_of == as_of and rows[0].segment != rows[1].segment:
-            out.append({"customer": rows[0].customer, "before": rows[1], "after": rows[0]})
-    return out
+    """Customers whose segment of the snapshot at `as_of` differs from their previous snapshot, by
+    customer: the snapshots of that day and, for each, the one before (not the whole history)."""
+    before = SegmentSnapshot.objects.filter(customer=OuterRef("customer"), as_of__lt=as_of).order_by("-as_of")
+    after = list(SegmentSnapshot.objects.filter(customer__in=visible_customers(user=user), as_of=as_of)
+                 .annotate(before_pk=Subquery(before.values("pk")[:1])).filter(before_pk__isnull=False)
+                 .select_related("customer").order_by("customer_id"))
+    befores = SegmentSnapshot.objects.in_bulk([s.before_pk for s in after])
+    return [{"customer": s.customer, "before": befores[s.before_pk], "after": s} for s in after
+            if s.segment != befores[s.before_pk].segment]
 
 
 # --- churn -------------------------------------------------------------------------------------
 
-def _order_dates(qs, today: datetime.date) -> dict[int, list[datetime.date]]:
-    """Per customer the order dates the churn rules read: every order of the last 360 days and the
-    last CHURN_HISTORY_ORDERS orders before (a window function), not the whole history."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
-    qs = qs.filter(created_at__lt=_moment(today + datetime.timedelta(days=1)))
-    recent_from = today - datetime.timedelta(days=policy.CHURN_RECENT_DAYS + policy.CHURN_BASELINE_DAYS)
-    rows = dict(((pk, (cust, created)) for pk, cust, created in
-                 qs.filter(created_at__gte=_moment(recent_from)).values_list("pk", "customer", "created_at")))
-    last = (qs.annotate(n=Window(RowNumber(), partition_by=[F("customer")], order_by=F("created_at").desc()))
-            .filter(n__lte=policy.CHURN_HISTORY_ORDERS).values_list("pk", "customer", "created_at"))
-    rows.update((pk, (cust, created)) for pk, cust, created in last)
-    out = defaultdict(list)
-    for cust, created in rows.values():
-        out[cust].append(timezone.localtime(created).date())
-    return out
+def _churn_inputs(customers, orders_qs, today: datetime.date) -> dict[int, tuple[list[datetime.date], int, int]]:
+    """Customer pk → (dates of its last CHURN_HISTORY_ORDERS orders, orders of the recent window,
+    orders of the baseline window of `policy.churn_windows`) for the `customers` with at least
+    CHURN_MIN_ORDERS orders up to today: two queries, an index range per customer, no order rows."""
+    if orders_qs.query.is_empty():
+        return {}
+    orders_qs = orders_qs.filter(created_at__lt=_moment(today + datetime.timedelta(days=1)))
+    last = (orders_qs.filter(customer=OuterRef("pk")).order_by("-created_at")
+            .values(day=TruncDate("created_at"))[:policy.CHURN_HISTORY_ORDERS])
+    dates = {pk: days for pk, days in customers.order_by().annotate(days=ArraySubquery(last)).values_list("pk", "days")
+             if len(days) >= policy.CHURN_MIN_ORDERS}
+    recent_from, baseline_from = (_moment(day) for day in policy.churn_windows(today))
+    counts = {row["customer"]: (row["recent"], row["baseline"]) for row in
+              orders_qs.filter(customer__in=list(dates), created_at__gte=baseline_from).order_by().values("customer")
+              .annotate(recent=Count("created_at", filter=Q(created_at__gte=recent_from)),
+                        baseline=Count("created_at", filter=Q(created_at__lt=recent_from)))}
+    return {pk: (days, *counts.get(pk, (0, 0))) for pk, days in dates.items()}
 
 
 def churn_list(*, user, today: datetime.date | None = None, owner=None) -> list[tuple[Customer, policy.ChurnRisk]]:
@@ -295,13 +295,13 @@ def churn_list(*, user, today: datetime.date | None = None, owner=None) -> list[
     customers = visible_customers(user=user).select_related("owner")
     if owner is not None:
         customers = customers.filter(owner=owner)
-    dates = _order_dates(orders_of(user=user).filter(customer__in=customers), today)
-    by_pk = customers.in_bulk(list(dates))
-    out = []
-    for pk, days in dates.items():
-        risk = policy.churn_risk(days, today=today)
-        if risk is not None and pk in by_pk:
-            out.append((by_pk[pk], risk))
+    risks = {}
+    for pk, (dates, recent, baseline) in _churn_inputs(customers, orders_of(user=user), today).items():
+        risk = policy.churn_risk_of(last_dates=dates, recent=recent, baseline_count=baseline, today=today)
+        if risk is not None:
+            risks[pk] = risk
+    by_pk = customers.in_bulk(list(risks))
+    out = [(by_pk[pk], risk) for pk, risk in risks.items() if pk in by_pk]
     out.sort(key=lambda cr: (cr[1].level != policy.HIGH, -cr[1].days_since_last, cr[0].code))
     return out
 
@@ -333,14 +333,26 @@ class Volume:
     kind: str
     starts: list[datetime.date]
     orders: list[int]
-    units: list[int]
     peaks: dict[datetime.date, list[str]]
     forecast: fc.Forecast
     forecast_starts: list[datetime.date]
+    orders_qs: QuerySet[OutboundOrder] = field(repr=False, compare=False)
+    trunc: object = field(repr=False, compare=False)
 
     @property
     def has_data(self) -> bool:
         return any(self.orders)
+
+    @cached_property
+    def units(self) -> list[int]:
+        """Units of the orders' lines per period of `starts`; read only when asked for."""
+        rows = self.orders_qs.annotate(p=self.trunc).order_by().values("p").annotate(u=Sum("lines__quantity"))
+        units = {_period_start(r["p"]): r["u"] or 0 for r in rows}
+        return [units.get(s, 0) for s in self.starts]
+
+
+def _period_start(value) -> datetime.date:
+    return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
 
 
 def volume(*, user, kind: str = fc.MONTHLY, customer=None, today: datetime.date | None = None,
@@ -353,7 +365,7 @@ def volume(*, user, kind: str = fc.MONTHLY, customer=None, today: datetime.date 
         history = history or 160
         first = current - datetime.timedelta(days=7 * history)
         starts = fc.week_starts(first, current - datetime.timedelta(days=1))
-        trunc, line_trunc = TruncWeek("created_at"), TruncWeek("order__created_at")
+        trunc = TruncWeek("created_at")
     else:
         current = today.replace(day=1)
         history = history or 36
@@ -361,16 +373,13 @@ def volume(*, user, kind: str = fc.MONTHLY, customer=None, today: datetime.date 
         for _i in range(history):
             first = (first - datetime.timedelta(days=1)).replace(day=1)
         starts = fc.month_starts(first, current - datetime.timedelta(days=1))
-        trunc, line_trunc = TruncMonth("created_at"), TruncMonth("order__created_at")
+        trunc = TruncMonth("created_at")
     qs = orders_of(user=user).filter(created_at__gte=_moment(first), created_at__lt=_moment(current))
     if customer is not None:
         customer = customer_get(user=user, pk=getattr(customer, "pk", customer))
         qs = qs.filter(customer=customer)
-    counts = {timezone.localtime(r["p"]).date() if isinstance(r["p"], datetime.datetime) else r["p"]: r["n"]
-              for r in qs.annotate(p=trunc).order_by().values("p").annotate(n=Count("pk"))}
-    units = {timezone.localtime(r["p"]).date() if isinstance(r["p"], datetime.datetime) else r["p"]: r["u"] or 0
-             for r in OutboundLine.objects.filter(order__in=qs).annotate(p=line_trunc)
-             .order_by().values("p").annotate(u=Sum("quantity"))}
+    counts = {_period_start(r["p"]): r["n"]
+              for r in qs.annotate(p=trunc).order_by().values("p").annotate(n=Count("created_at"))}
     # Leading periods before the first order are not history: a customer that began last year has
     # no orders in the years before, which are not zeros of a season.
     series = [counts.get(s, 0) for s in starts]
@@ -379,8 +388,8 @@ def volume(*, user, kind: str = fc.MONTHLY, customer=None, today: datetime.date 
     result = fc.forecast(series, kind=kind, horizon=horizon)
     forecast_starts = fc.next_periods(starts[-1], kind, len(result.values)) if result.ok else []
     peaks = {s: _festivals(s, kind) for s in [*starts, *forecast_starts]}
-    return Volume(kind=kind, starts=starts, orders=series, units=[units.get(s, 0) for s in starts],
-                  peaks={s: p for s, p in peaks.items() if p}, forecast=result, forecast_starts=forecast_starts)
+    return Volume(kind=kind, starts=starts, orders=series, peaks={s: p for s, p in peaks.items() if p},
+                  forecast=result, forecast_starts=forecast_starts, orders_qs=qs, trunc=trunc)
 
 
 # --- the inventory's demand input ----------------------------------------------------------------
@@ -569,15 +578,19 @@ def stock_alerts(*, user) -> dict:
             "slow_moving": stock.slow_moving(user=user).count()}
 
 
+BOARD_DONE_STATES = frozenset({"shipped", "delivered", "confirmed"})
+
+
 def board(*, user, today: datetime.date | None = None) -> dict:
     """Everything of the analytics board, scoped to the user: a supervisor sees every customer,
     a specialist their own (the scoping of `customer_list`)."""
     from depot.orders.choices import OutboundState
 
     today = today or timezone.localdate()
-    counts = dict(orders_of(user=user).order_by().values_list("state").annotate(n=Count("pk")))
-    by_state = [(str(s.label), counts[s.value]) for s in OutboundState if counts.get(s.value)
-                and s.value not in {"shipped", "delivered", "confirmed"}]
+    in_flight = [s for s in OutboundState if s.value not in BOARD_DONE_STATES]
+    counts = dict(orders_of(user=user).filter(state__in=in_flight).order_by().values_list("state")
+                  .annotate(n=Count("state")))
+    by_state = [(str(s.label), counts[s.value]) for s in in_flight if counts.get(s.value)]
     trend, day = [], today.replace(day=1)
     for _i in range(6):
         p = policy.month_period(day.year, day.month)

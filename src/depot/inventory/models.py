@@ -292,6 +292,7 @@ class StockMove(models.Model):
             models.Index(fields=["item", "lot", "at"], name="stockmove_item_lot_idx"),
             models.Index(fields=["owner", "at"], name="stockmove_owner_idx"),
             models.Index(fields=["at", "id"], name="stockmove_at_idx"),
+            models.Index(fields=["item", "at"], include=["kind"], name="stockmove_item_at_idx"),
             models.Index(fields=["document_type", "document_ref"], name="stockmove_document_idx"),
         ]
         permissions = [

@@ -118,6 +118,10 @@ class OutboundOrder(models.Model):
             models.Index(fields=["created_at", "id"], name="outbound_created_idx"),
             models.Index(fields=["shipped_at"], condition=Q(shipped_at__isnull=False), name="outbound_shipped_idx"),
             models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="outbound_tracking_idx"),
+            # The analytics' per-customer counts, values and last orders, read from the index alone.
+            models.Index(fields=["customer", "created_at"], include=["total_value"],
+                         condition=~Q(state__in=[choices.OutboundState.CANCELLED, choices.OutboundState.REJECTED]),
+                         name="outbound_customer_live_idx"),
             models.Index(fields=["due_at"], name="outbound_due_idx"),
         ]
         permissions = [
