@@ -101,7 +101,8 @@ def service_page(request):
     year, month = form.year_month()
     customer = form.cleaned_data.get("customer") if form.is_valid() else None
     customers = [customer] if customer else None
-    kpis = selectors.service_kpis(user=request.user, period=policy.month_period(year, month), customers=customers)
+    trend = selectors.service_kpi_trend(user=request.user, year=year, month=month, customers=customers)
+    kpis = list(trend[-1]["kpis"].values())  # the trend ends with the month shown
     cards = []
     for k in kpis:
         note = (_("目标 %(t)s · %(v)s") % {"t": fmt(k.target, k.unit), "v": _("达标") if k.met else _("未达标")}
@@ -117,7 +118,6 @@ def service_page(request):
                      k.reason or FORMULAS.get(k.code, "")])
     sections = [{"kind": "table", "title": _("%(y)d年%(m)d月服务KPI（实际与目标）") % {"y": year, "m": month},
                  "headers": [_("指标"), _("实际"), _("目标"), _("达标"), _("依据"), _("口径 / 说明")], "rows": rows}]
-    trend = selectors.service_kpi_trend(user=request.user, year=year, month=month, customers=customers)
     datasets = []
     for i, code in enumerate(TREND):
         datasets.append({"label": str(ServiceKpi(code).label), "borderColor": COLOURS[i], "backgroundColor": COLOURS[i],

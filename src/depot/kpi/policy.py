@@ -23,9 +23,15 @@ def pct(part: int, whole: int) -> Decimal | None:
 
 def average_hours(durations: Iterable[datetime.timedelta]) -> Decimal | None:
     durations = list(durations)
-    if not durations:
+    return mean_hours(sum(d.total_seconds() for d in durations), len(durations))
+
+
+def mean_hours(total_seconds: float, count: int) -> Decimal | None:
+    """The average of `count` durations that add up to `total_seconds`, in hours, one decimal;
+    None without any (the figures read as a sum and a count from the database)."""
+    if not count:
         return None
-    seconds = sum(d.total_seconds() for d in durations) / len(durations)
+    seconds = float(total_seconds) / count
     return (Decimal(str(seconds)) / 3600).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 

@@ -12,7 +12,23 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.contrib.postgres.aggregates import BoolAnd
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,15 +89,23 @@ def _bounds(period) -> tuple[datetime.datetime, datetime.datetime]:
     return moment(start), moment(end + datetime.timedelta(days=1))
 
 
-def _installed(label: str) -> bool:
-    try:
-        apps.get_app_config(label)
-    except LookupError:
-        return False
+OPTIONAL_SOURCES = {"service": "complaint", "incidents": "incident", "followups": "followup"}
+
+
+def _installed_apps() -> set[str]:
+    """The optional source apps (`OPTIONAL_SOURCES`) that are installed and have their tables."""
     from django.db import connection
 
-    model = {"service": "complaint", "incidents": "incident", "followups": "followup"}[label]
-    return f"{label}_{model}" in connection.introspection.table_names()
+    tables = set(connection.introspection.table_names())
+    out = set()
+    for label, model in OPTIONAL_SOURCES.items():
+        try:
+            apps.get_app_config(label)
+        except LookupError:
+            continue
+        if f"{label}_{model}" in tables:
+            out.add(label)
+    return out
 
 
 def targets() -> dict[str, Decimal]:
@@ -94,93 +118,131 @@ def weights() -> dict[str, int]:
 
 
 # ---- service KPIs ---------------------------------------------------------------------------
+#
+# Each source is read once for all the periods asked for: its rows are labelled with the index of
+# the period they fall in (`PERIOD`) and counted or summed per label in the database.
 
-def _shipped_orders(*, user, period, customers):
+PERIOD = "kpi_period"
+
+
+def _within(qs, field: str, periods) -> QuerySet:
+    """`qs` narrowed to the rows whose `field` lies between the first start and the last end of `periods`."""
+    bounds = [_bounds(p) for p in periods]
+    return qs.filter(**{f"{field}__gte": min(s for s, _e in bounds), f"{field}__lt": max(e for _s, e in bounds)})
+
+
+def _period_of(field: str, periods) -> Case:
+    """The index in `periods` of the period `field` lies in (None between them)."""
+    return Case(*(When(**{f"{field}__gte": start, f"{field}__lt": end}, then=Value(i))
+                  for i, (start, end) in enumerate(_bounds(p) for p in periods)), default=None,
+                output_field=IntegerField())
+
+
+def _in_periods(qs, field: str, periods) -> QuerySet:
+    """`qs` narrowed to the rows whose `field` lies in one of `periods`, each labelled `PERIOD`."""
+    return _within(qs, field, periods).annotate(**{PERIOD: _period_of(field, periods)}).order_by()
+
+
+def _per_period(qs, field: str, periods, **aggregates) -> list[dict]:
+    """`aggregates` of the rows of `qs` in each period (a dict per period, in the order of `periods`)."""
+    rows = {r[PERIOD]: r for r in _in_periods(qs, field, periods).values(PERIOD).annotate(**aggregates)}
+    return [rows.get(i, {}) for i in range(len(periods))]
+
+
+def _seconds(start: str, end: str) -> Func:
+    return Func(F(end) - F(start), template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=DecimalField())
+
+
+def _mean_hours(row: dict) -> Decimal | None:
+    return policy.mean_hours(row.get("seconds") or 0, row.get("n") or 0)
+
+
+def _shipped_orders(*, user, customers):
     from depot.orders.choices import OUTBOUND_ENDED_STATES
     from depot.orders.selectors import outbound_list
 
-    start, end = _bounds(period)
-    qs = (outbound_list(user=user).exclude(state__in=OUTBOUND_ENDED_STATES)
-          .filter(shipped_at__gte=start, shipped_at__lt=end))
+    qs = outbound_list(user=user).exclude(state__in=OUTBOUND_ENDED_STATES)
     if customers is not None:
         qs = qs.filter(customer__in=customers)
     return qs
 
 
-def _order_flags(*, user, period, customers) -> tuple[list[dict], dict]:
-    """Per order shipped in the period: on time, complete, damage-free, accurate; and which of
-    the last two could not be told (their app is not there)."""
-    from depot.orders.models import OutboundLine
+def _linked(order_ids: list) -> ExpressionWrapper | Value:
+    """Whether the order is among any of `order_ids` (querysets of order ids); False without any."""
+    if not order_ids:
+        return Value(False, output_field=BooleanField())
+    linked = Q()
+    for ids in order_ids:
+        linked |= Q(pk__in=ids)
+    return ExpressionWrapper(linked, output_field=BooleanField())
 
-    orders = list(_shipped_orders(user=user, period=period, customers=customers).values("pk", "due_at", "shipped_at"))
-    ids = [o["pk"] for o in orders]
-    incomplete = set(OutboundLine.objects.filter(order_id__in=ids, quantity__isnull=False)
-                     .filter(shipped__lt=F("quantity")).values_list("order_id", flat=True))
-    has_lines = set(OutboundLine.objects.filter(order_id__in=ids, quantity__isnull=False)
-                    .values_list("order_id", flat=True))
-    missing = {}
-    damaged: set = set()
-    inaccurate: set = set()
-    if _installed("incidents"):
+
+def _order_figures(*, user, periods, customers, installed) -> list[dict]:
+    """Per period, over the outbound orders shipped in it: `orders`; their `lines` with a quantity
+    and the `complete_lines` shipped in full; and the orders `damage_free`, `accurate` and
+    `perfect` — on time, complete (lines with a quantity, all shipped in full), damage-free and
+    accurate at once, judged per order. Damage and accuracy count as clean where their app is
+    missing (the caller reports those as no data)."""
+    damaged, inaccurate = [], []
+    if "incidents" in installed:
         from depot.incidents.choices import IncidentKind, IncidentState
         from depot.incidents.models import Incident
 
-        damaged |= set(Incident.objects.filter(order_id__in=ids, kind=IncidentKind.DAMAGE)
-                       .exclude(state=IncidentState.VOIDED).values_list("order_id", flat=True))
-    else:
-        missing["damage"] = _("货损货丢模块尚未启用")
-    if _installed("service"):
+        damaged.append(Incident.objects.filter(kind=IncidentKind.DAMAGE, order__isnull=False)
+                       .exclude(state=IncidentState.VOIDED).values("order_id"))
+    if "service" in installed:
         from depot.service.choices import ComplaintCategory
         from depot.service.models import Complaint
 
-        through = Complaint.orders.through
-        damaged |= set(through.objects.filter(outboundorder_id__in=ids, complaint__category=ComplaintCategory.DAMAGE)
-                       .values_list("outboundorder_id", flat=True))
-        inaccurate |= set(through.objects.filter(outboundorder_id__in=ids, complaint__category__in=[
-            ComplaintCategory.WRONG_GOODS, ComplaintCategory.BILLING]).values_list("outboundorder_id", flat=True))
-    else:
-        missing["accuracy"] = _("投诉模块尚未启用，单证差错无记录")
-    flags = []
-    for o in orders:
-        flags.append({
-            "pk": o["pk"],
-            "on_time": o["due_at"] is None or o["shipped_at"] <= o["due_at"],
-            "complete": o["pk"] in has_lines and o["pk"] not in incomplete,
-            "damage_free": o["pk"] not in damaged,
-            "accurate": o["pk"] not in inaccurate,
-        })
-    return flags, missing
+        through = Complaint.orders.through.objects
+        damaged.append(through.filter(complaint__category=ComplaintCategory.DAMAGE).values("outboundorder_id"))
+        inaccurate.append(through.filter(complaint__category__in=[
+            ComplaintCategory.WRONG_GOODS, ComplaintCategory.BILLING]).values("outboundorder_id"))
+    # Every figure of an order is an aggregate over its lines, so that the orders are grouped by
+    # their key alone and read in key order, merged with their lines.
+    orders = _within(_shipped_orders(user=user, customers=customers), "shipped_at", periods).order_by().annotate(
+        **{PERIOD: Min(_period_of("shipped_at", periods))},
+        kpi_lines=Count("lines__quantity"),
+        kpi_complete_lines=Count("lines__quantity", filter=Q(lines__shipped__gte=F("lines__quantity"))),
+        kpi_on_time=BoolAnd(Q(due_at__isnull=True) | Q(shipped_at__lte=F("due_at"))),
+        kpi_damaged=BoolAnd(_linked(damaged)), kpi_inaccurate=BoolAnd(_linked(inaccurate)))
+    aggregates = {}
+    for i in range(len(periods)):
+        mine = Q(**{PERIOD: i})
+        aggregates |= {
+            f"orders_{i}": Count("pk", filter=mine),
+            f"lines_{i}": Sum("kpi_lines", filter=mine),
+            f"complete_lines_{i}": Sum("kpi_complete_lines", filter=mine),
+            f"damage_free_{i}": Count("pk", filter=mine & Q(kpi_damaged=False)),
+            f"accurate_{i}": Count("pk", filter=mine & Q(kpi_inaccurate=False)),
+            f"perfect_{i}": Count("pk", filter=mine & Q(kpi_on_time=True, kpi_lines__gt=0,
+                                                        kpi_complete_lines=F("kpi_lines"), kpi_damaged=False,
+                                                        kpi_inaccurate=False)),
+        }
+    totals = orders.aggregate(**aggregates)
+    keys = ("orders", "lines", "complete_lines", "damage_free", "accurate", "perfect")
+    return [{k: totals[f"{k}_{i}"] or 0 for k in keys} for i in range(len(periods))]
 
 
-def _order_lines(*, user, period, customers) -> tuple[int, int]:
-    from depot.orders.models import OutboundLine
-
-    lines = OutboundLine.objects.filter(order__in=_shipped_orders(user=user, period=period, customers=customers),
-                                        quantity__isnull=False)
-    return lines.filter(shipped__gte=F("quantity")).count(), lines.count()
-
-
-def _count_lines(*, user, period, customers) -> tuple[int, int]:
+def _count_lines(*, user, periods, customers) -> list[dict]:
     from depot.customers.selectors import customer_list
     from depot.inventory.choices import CountState
     from depot.inventory.models import CountLine
 
-    start, end = _bounds(period)
-    lines = CountLine.objects.filter(count__state=CountState.APPROVED, count__decided_at__gte=start,
-                                     count__decided_at__lt=end, item__owner__in=customer_list(user=user))
+    lines = CountLine.objects.filter(count__state=CountState.APPROVED, item__owner__in=customer_list(user=user))
     if customers is not None:
         lines = lines.filter(item__owner__in=customers)
-    return lines.filter(counted=F("expected")).count(), lines.count()
+    return _per_period(lines, "count__decided_at", periods, n=Count("pk"), right=Count("pk", filter=Q(
+        counted=F("expected"))))
 
 
-def _dock_to_stock(*, user, period, customers) -> list[datetime.timedelta]:
+def _dock_to_stock(*, user, periods, customers) -> list[dict]:
     from depot.orders.selectors import inbound_list
 
-    start, end = _bounds(period)
-    qs = inbound_list(user=user).filter(put_away_at__gte=start, put_away_at__lt=end, receiving_at__isnull=False)
+    qs = inbound_list(user=user).filter(receiving_at__isnull=False)
     if customers is not None:
         qs = qs.filter(customer__in=customers)
-    return [p - r for r, p in qs.values_list("receiving_at", "put_away_at")]
+    return _per_period(qs, "put_away_at", periods, n=Count("pk"), seconds=Sum(_seconds("receiving_at", "put_away_at")))
 
 
 def _complaints(*, user, customers):
@@ -193,83 +255,129 @@ def _complaints(*, user, customers):
     return qs
 
 
+def _survey_answers(**filters):
+    from depot.surveys.choices import QuestionKind
+    from depot.surveys.models import Answer
+
+    return Answer.objects.filter(score__isnull=False, question__kind__in=[QuestionKind.SCALE, QuestionKind.NPS],
+                                 **filters)
+
+
+def _survey_figures(rows, responses: int) -> dict:
+    """CSAT and NPS (`surveys.policy`) of score counts: rows of question kind, score and `n`."""
+    from depot.surveys import policy as surveys
+    from depot.surveys.choices import QuestionKind
+
+    def scores(kind):
+        return [r["score"] for r in rows if r["question__kind"] == kind for _ in range(r["n"])]
+
+    return {"csat": surveys.csat(scores(QuestionKind.SCALE)), "nps": surveys.nps(scores(QuestionKind.NPS)),
+            "responses": responses}
+
+
+def _surveys(*, periods, customers) -> list[dict]:
+    """`surveys.selectors.csat_nps` of each period, from score counts per period."""
+    answers = _survey_answers(response__customer__in=customers)
+    field = "response__submitted_at"
+    counts = _in_periods(answers, field, periods).values(PERIOD, "question__kind", "score").annotate(n=Count("pk"))
+    responses = _per_period(answers, field, periods, responses=Count("response", distinct=True))
+    return [_survey_figures([r for r in counts if r[PERIOD] == i], responses[i].get("responses", 0))
+            for i in range(len(periods))]
+
+
 def service_kpis(*, user, period, customers=None, now=None) -> list[Kpi]:
     """Every service KPI of `period` (first day, last day), for all customers the user may see or
     for `customers`, each with its target."""
+    return service_kpis_of_periods(user=user, periods=[period], customers=customers, now=now)[0]
+
+
+def service_kpis_of_periods(*, user, periods, customers=None, now=None) -> list[list[Kpi]]:
+    """`service_kpis` of each of `periods` (a few, not overlapping): each source is read once for
+    all of them, except the on-time rate (`orders.selectors.on_time_rate`, one query per period)."""
+    from depot.customers.selectors import customer_list
     from depot.orders.selectors import on_time_rate
-    from depot.surveys.selectors import csat_nps
 
     wanted = targets()
-    out: list[Kpi] = []
-    no_orders = _("本期没有发货的出库单")
-
-    rate = on_time_rate(user=user, customers=customers, period=period, now=now)
-    out.append(Kpi(ServiceKpi.ON_TIME_SHIPMENT, policy.pct(rate.on_time, rate.total), rate.on_time, rate.total,
-                   "" if rate.total else _("本期没有到期的出库单")))
-
-    complete, lines = _order_lines(user=user, period=period, customers=customers)
-    out.append(Kpi(ServiceKpi.FILL_RATE, policy.pct(complete, lines), complete, lines, "" if lines else no_orders))
-
-    flags, missing = _order_flags(user=user, period=period, customers=customers)
-    n = len(flags)
-    for code, key, gap in ((ServiceKpi.DAMAGE_FREE, "damage_free", "damage"),
-                           (ServiceKpi.DOC_ACCURACY, "accurate", "accuracy")):
-        good = sum(1 for f in flags if f[key])
-        if gap in missing:
-            out.append(Kpi(code, None, None, n, missing[gap]))
-        else:
-            out.append(Kpi(code, policy.pct(good, n), good, n, "" if n else no_orders))
-    if missing:
-        out.append(Kpi(ServiceKpi.PERFECT_ORDER, None, None, n, "；".join(missing.values())))
-    else:
-        perfect = sum(1 for f in flags if f["on_time"] and f["complete"] and f["damage_free"] and f["accurate"])
-        out.append(Kpi(ServiceKpi.PERFECT_ORDER, policy.pct(perfect, n), perfect, n, "" if n else no_orders))
-
-    right, counted = _count_lines(user=user, period=period, customers=customers)
-    out.append(Kpi(ServiceKpi.INVENTORY_ACCURACY, policy.pct(right, counted), right, counted,
-                   "" if counted else _("本期没有审批过账的盘点")))
-
-    durations = _dock_to_stock(user=user, period=period, customers=customers)
-    out.append(Kpi(ServiceKpi.DOCK_TO_STOCK, policy.average_hours(durations), None, len(durations),
-                   "" if durations else _("本期没有完成上架的入库单")))
-
-    if _installed("service"):
-        start, end = _bounds(period)
+    installed = _installed_apps()
+    orders = _order_figures(user=user, periods=periods, customers=customers, installed=installed)
+    counts = _count_lines(user=user, periods=periods, customers=customers)
+    dock = _dock_to_stock(user=user, periods=periods, customers=customers)
+    if "service" in installed:
         complaints = _complaints(user=user, customers=customers)
-        first = [f - r for r, f in complaints.filter(received_at__gte=start, received_at__lt=end,
-                                                     first_responded_at__isnull=False)
-                 .values_list("received_at", "first_responded_at")]
-        closed = [c - r for r, c in complaints.filter(closed_at__gte=start, closed_at__lt=end)
-                  .values_list("received_at", "closed_at")]
-        out.append(Kpi(ServiceKpi.COMPLAINT_FIRST_RESPONSE, policy.average_hours(first), None, len(first),
-                       "" if first else _("本期没有已响应的投诉")))
-        out.append(Kpi(ServiceKpi.COMPLAINT_RESOLUTION, policy.average_hours(closed), None, len(closed),
-                       "" if closed else _("本期没有关闭的投诉")))
-    else:
-        reason = _("投诉模块尚未启用")
-        out.append(Kpi(ServiceKpi.COMPLAINT_FIRST_RESPONSE, None, reason=reason))
-        out.append(Kpi(ServiceKpi.COMPLAINT_RESOLUTION, None, reason=reason))
+        first = _per_period(complaints.filter(first_responded_at__isnull=False), "received_at", periods,
+                            n=Count("pk"), seconds=Sum(_seconds("received_at", "first_responded_at")))
+        closed = _per_period(complaints, "closed_at", periods, n=Count("pk"),
+                             seconds=Sum(_seconds("received_at", "closed_at")))
+    surveys = _surveys(periods=periods, customers=customers if customers is not None else customer_list(user=user))
+    no_orders = _("本期没有发货的出库单")
+    missing = {}
+    if "incidents" not in installed:
+        missing["damage"] = _("货损货丢模块尚未启用")
+    if "service" not in installed:
+        missing["accuracy"] = _("投诉模块尚未启用，单证差错无记录")
 
-    from depot.customers.selectors import customer_list
+    result = []
+    for i, period in enumerate(periods):
+        out: list[Kpi] = []
+        rate = on_time_rate(user=user, customers=customers, period=period, now=now)
+        out.append(Kpi(ServiceKpi.ON_TIME_SHIPMENT, policy.pct(rate.on_time, rate.total), rate.on_time, rate.total,
+                       "" if rate.total else _("本期没有到期的出库单")))
 
-    survey = csat_nps(customers=customers if customers is not None else customer_list(user=user), period=period)
-    no_answers = _("本期没有满意度答卷")
-    out.append(Kpi(ServiceKpi.CSAT, survey["csat"], None, survey["responses"], "" if survey["csat"] is not None
-                   else no_answers))
-    out.append(Kpi(ServiceKpi.NPS, survey["nps"], None, survey["responses"], "" if survey["nps"] is not None
-                   else no_answers))
-    for kpi in out:
-        kpi.target = wanted.get(kpi.code)
-    return out
+        o = orders[i]
+        complete, lines = o["complete_lines"], o["lines"]
+        out.append(Kpi(ServiceKpi.FILL_RATE, policy.pct(complete, lines), complete, lines,
+                       "" if lines else no_orders))
+        n = o["orders"]
+        for code, good, gap in ((ServiceKpi.DAMAGE_FREE, o["damage_free"], "damage"),
+                                (ServiceKpi.DOC_ACCURACY, o["accurate"], "accuracy")):
+            if gap in missing:
+                out.append(Kpi(code, None, None, n, missing[gap]))
+            else:
+                out.append(Kpi(code, policy.pct(good, n), good, n, "" if n else no_orders))
+        if missing:
+            out.append(Kpi(ServiceKpi.PERFECT_ORDER, None, None, n, "；".join(missing.values())))
+        else:
+            out.append(Kpi(ServiceKpi.PERFECT_ORDER, policy.pct(o["perfect"], n), o["perfect"], n,
+                           "" if n else no_orders))
+
+        right, counted = counts[i].get("right", 0), counts[i].get("n", 0)
+        out.append(Kpi(ServiceKpi.INVENTORY_ACCURACY, policy.pct(right, counted), right, counted,
+                       "" if counted else _("本期没有审批过账的盘点")))
+
+        docked = dock[i].get("n", 0)
+        out.append(Kpi(ServiceKpi.DOCK_TO_STOCK, _mean_hours(dock[i]), None, docked,
+                       "" if docked else _("本期没有完成上架的入库单")))
+
+        if "service" in installed:
+            responded, resolved = first[i].get("n", 0), closed[i].get("n", 0)
+            out.append(Kpi(ServiceKpi.COMPLAINT_FIRST_RESPONSE, _mean_hours(first[i]), None, responded,
+                           "" if responded else _("本期没有已响应的投诉")))
+            out.append(Kpi(ServiceKpi.COMPLAINT_RESOLUTION, _mean_hours(closed[i]), None, resolved,
+                           "" if resolved else _("本期没有关闭的投诉")))
+        else:
+            reason = _("投诉模块尚未启用")
+            out.append(Kpi(ServiceKpi.COMPLAINT_FIRST_RESPONSE, None, reason=reason))
+            out.append(Kpi(ServiceKpi.COMPLAINT_RESOLUTION, None, reason=reason))
+
+        survey = surveys[i]
+        no_answers = _("本期没有满意度答卷")
+        out.append(Kpi(ServiceKpi.CSAT, survey["csat"], None, survey["responses"], "" if survey["csat"] is not None
+                       else no_answers))
+        out.append(Kpi(ServiceKpi.NPS, survey["nps"], None, survey["responses"], "" if survey["nps"] is not None
+                       else no_answers))
+        for kpi in out:
+            kpi.target = wanted.get(kpi.code)
+        result.append(out)
+    return result
 
 
 def service_kpi_trend(*, user, year: int, month: int, months: int = 6, customers=None) -> list[dict]:
     """`service_kpis` of the `months` months up to (year, month): [{"month": "2026-05", "kpis": {code: Kpi}}]."""
-    out = []
-    for y, m in policy.previous_months(year, month, months):
-        kpis = service_kpis(user=user, period=policy.month_period(y, m), customers=customers)
-        out.append({"month": f"{y}-{m:02d}", "kpis": {k.code: k for k in kpis}})
-    return out
+    year_months = policy.previous_months(year, month, months)
+    kpis = service_kpis_of_periods(user=user, periods=[policy.month_period(y, m) for y, m in year_months],
+                                   customers=customers)
+    return [{"month": f"{y}-{m:02d}", "kpis": {k.code: k for k in month_kpis}}
+            for (y, m), month_kpis in zip(year_months, kpis, strict=True)]
 
 
 # ---- staff KPIs -----------------------------------------------------------------------------
@@ -319,60 +427,86 @@ def staff_kpis(*, user, period, staff=None, now=None) -> list[StaffKpis]:
       received in the period (hours);
     - follow-ups on time: their follow-ups planned in the period and due (done, or the planned day
       passed), done on or before the planned day;
-    - satisfaction (CSAT, NPS) of the responses of customers they were responsible for."""
+    - satisfaction (CSAT, NPS) of the responses of customers they were responsible for.
+
+    Each figure is read for all the people at once, grouped by person."""
     from depot.orders.selectors import on_time_rates
-    from depot.surveys.selectors import csat_nps
 
     now = now or timezone.now()
     people = list(staff) if staff is not None else list(staff_members())
     start, end = _bounds(period)
     orders = on_time_rates(user=user, by="staff", period=period, now=now)
-    has_service, has_followups = _installed("service"), _installed("followups")
+    installed = _installed_apps()
+    handled, responses = {}, {}
+    if "service" in installed:
+        from depot.service.models import Inquiry
+
+        complaints = _complaints(user=user, customers=None).filter(assignee__in=people)
+        handled = _by_person(complaints.filter(closed_at__gte=start, closed_at__lt=end), "assignee",
+                             n=Count("pk"), on_time=Count("pk", filter=Q(closed_at__lte=F("resolution_due"))))
+        answered = [
+            _by_person(complaints.filter(received_at__gte=start, received_at__lt=end, first_responded_at__isnull=False),
+                       "assignee", n=Count("pk"), seconds=Sum(_seconds("received_at", "first_responded_at"))),
+            _by_person(Inquiry.objects.filter(owner__in=people, received_at__gte=start, received_at__lt=end,
+                                              answered_at__isnull=False),
+                       "owner", n=Count("pk"), seconds=Sum(_seconds("received_at", "answered_at")))]
+        for person in people:
+            rows = [a.get(person.pk, {}) for a in answered]
+            responses[person.pk] = {"n": sum(r.get("n", 0) for r in rows),
+                                    "seconds": sum((r.get("seconds") or 0 for r in rows), Decimal(0))}
+    followups = {}
+    if "followups" in installed:
+        from depot.followups.choices import FollowUpState
+        from depot.followups.models import FollowUp
+
+        today = timezone.localdate(now)
+        due = (FollowUp.objects.filter(assignee__in=people, planned_on__gte=period[0], planned_on__lte=period[1])
+               .exclude(state=FollowUpState.CANCELLED)
+               .filter(Q(state=FollowUpState.DONE) | Q(planned_on__lt=today)))
+        followups = _by_person(due, "assignee", n=Count("pk"), on_time=Count("pk", filter=Q(
+            done_at__isnull=False, done_at__date__lte=F("planned_on"))))
+    surveys = _surveys_by_person(people=people, period=period)
     out = []
     for person in people:
         row = StaffKpis(staff=person)
         rate = orders.get(person.pk)
         if rate is not None:
             row.orders, row.order_on_time = rate.total, policy.pct(rate.on_time, rate.total)
-        durations = []
-        if has_service:
-            from depot.service.models import Inquiry
-
-            complaints = _complaints(user=user, customers=None).filter(assignee=person)
-            closed = complaints.filter(closed_at__gte=start, closed_at__lt=end)
-            row.complaints_handled = closed.count()
-            row.complaint_on_time = policy.pct(closed.filter(closed_at__lte=F("resolution_due")).count(),
-                                               row.complaints_handled)
-            durations += [f - r for r, f in complaints.filter(received_at__gte=start, received_at__lt=end,
-                                                              first_responded_at__isnull=False)
-                          .values_list("received_at", "first_responded_at")]
-            durations += [a - r for r, a in Inquiry.objects.filter(owner=person, received_at__gte=start,
-                                                                   received_at__lt=end, answered_at__isnull=False)
-                          .values_list("received_at", "answered_at")]
+        if "service" in installed:
+            closed = handled.get(person.pk, {})
+            row.complaints_handled = closed.get("n", 0)
+            row.complaint_on_time = policy.pct(closed.get("on_time", 0), row.complaints_handled)
+            row.first_responses = responses[person.pk]["n"]
+            row.first_response_hours = _mean_hours(responses[person.pk])
         else:
             row.missing.append(_("投诉与沟通记录模块尚未启用"))
-        row.first_responses = len(durations)
-        row.first_response_hours = policy.average_hours(durations)
-        if has_followups:
-            from depot.followups.choices import FollowUpState
-            from depot.followups.models import FollowUp
-
-            today = timezone.localdate(now)
-            due = (FollowUp.objects.filter(assignee=person, planned_on__gte=period[0], planned_on__lte=period[1])
-                   .exclude(state=FollowUpState.CANCELLED)
-                   .filter(Q(state=FollowUpState.DONE) | Q(planned_on__lt=today)))
-            done_dates = [timezone.localdate(d) if d else None
-                          for d, _p in due.values_list("done_at", "planned_on")]
-            planned = list(due.values_list("planned_on", flat=True))
-            on_time = sum(1 for d, p in zip(done_dates, planned, strict=True) if d is not None and d <= p)
-            row.followups_due = len(planned)
-            row.followup_on_time = policy.pct(on_time, len(planned))
+        if "followups" in installed:
+            mine = followups.get(person.pk, {})
+            row.followups_due = mine.get("n", 0)
+            row.followup_on_time = policy.pct(mine.get("on_time", 0), row.followups_due)
         else:
             row.missing.append(_("回访模块尚未启用"))
-        survey = csat_nps(responsible=person, period=period)
+        survey = surveys[person.pk]
         row.satisfaction, row.nps, row.survey_responses = survey["csat"], survey["nps"], survey["responses"]
         out.append(row)
     return out
+
+
+def _by_person(qs, field: str, **aggregates) -> dict:
+    """`aggregates` of the rows of `qs` per value of `field` (a user): {user pk: {name: value}}."""
+    return {r[field]: r for r in qs.order_by().values(field).annotate(**aggregates)}
+
+
+def _surveys_by_person(*, people, period) -> dict:
+    """`surveys.selectors.csat_nps(responsible=…)` of each person, from score counts per person."""
+    start, end = _bounds(period)
+    answers = _survey_answers(response__responsible__in=people, response__submitted_at__gte=start,
+                              response__submitted_at__lt=end).order_by()
+    field = "response__responsible"
+    counts = list(answers.values(field, "question__kind", "score").annotate(n=Count("pk")))
+    responses = _by_person(answers, field, responses=Count("response", distinct=True))
+    return {p.pk: _survey_figures([r for r in counts if r[field] == p.pk], responses.get(p.pk, {}).get("responses", 0))
+            for p in people}
 
 
 def response_target_hours() -> Decimal:
