@@ -46,6 +46,25 @@ def test_the_customer_page_shows_value_segment_and_formulas(dataset, sup_client)
     assert "订单数 × 30 ÷ 期间天数" in text and "一般" in text and "客户分析" in text
 
 
+def test_the_customer_value_list_comes_in_pages_ranked_by_value_across_them(dataset, sup_client, monkeypatch):
+    from depot.core import paging
+
+    def shown(response) -> list[str]:
+        return [row[0] for row in response.context["sections"][0]["rows"]]
+
+    period = {"start": "2026-10-01", "end": "2026-10-31"}
+    everyone = shown(sup_client.get(reverse("admin:analytics_value"), period))
+    assert len(everyone) >= 3
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+
+    first = sup_client.get(reverse("admin:analytics_value"), period)
+    nav = first.context["sections"][0]["nav"]
+    second = sup_client.get(reverse("admin:analytics_value") + nav["next"])
+
+    assert shown(first) == everyone[:2] and shown(second) == everyone[2:4]
+    assert "start=2026-10-01" in nav["next"] and f"共{len(everyone)}条" in nav["label"]
+
+
 def test_a_reversed_period_on_the_page_says_so(dataset, sup_client):
     response = sup_client.get(reverse("admin:analytics_value"), {"start": "2026-10-31", "end": "2026-10-01"})
     assert "开始日期不能晚于结束日期" in response.content.decode()

@@ -23,6 +23,7 @@ from depot.analytics import policy, reports, selectors, services
 from depot.analytics.choices import ReportScope, ReportState
 from depot.core import roles, worklist
 from depot.core.errors import DomainError, NotFound
+from depot.core.paging import paginate
 from depot.customers.selectors import customer_list
 
 PAGE = "core/admin/page.html"
@@ -212,17 +213,18 @@ def _fmt(name, figures) -> str:
 def value_list(request):
     require(request)
     form, period = _period(request)
-    rows = []
+    rows, nav = [], None
     if period is not None:
         figures = selectors.value_figures(user=request.user, period=period)
         customers = {c.pk: c for c in selectors.visible_customers(user=request.user)}
         ranked = sorted(figures.items(), key=lambda kv: (-kv[1].order_value, customers[kv[0]].code))
+        ranked, nav = paginate(request, ranked)
         for pk, f in ranked:
             rows.append([link(customer_url(customers[pk]), customer_text(customers[pk]))]
                         + [_fmt(name, f) for name, _l, _n in VALUE_ROWS])
     note = "；".join(f"{label}：{formula}" for _n, label, formula in VALUE_ROWS)
     return render(request, title=_("客户价值"), filter_form=form, sections=[
-        {"kind": "table", "title": period.label() if period else _("客户价值"), "note": note,
+        {"kind": "table", "title": period.label() if period else _("客户价值"), "note": note, "nav": nav,
          "headers": [_("客户")] + [label for _n, label, _f in VALUE_ROWS], "rows": rows}])
 
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -19,11 +18,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from depot.core.errors import DomainError, NotFound
+from depot.core.paging import paginate
 from depot.customers.selectors import customer_list
 from depot.inventory import analysis, forms, selectors, selectors_analysis, services
 
 PAGE = "core/admin/page.html"
-PER_PAGE = 50
 NO_DATA = "—"
 
 # --- helpers shared by the inventory pages ------------------------------------------------------
@@ -37,18 +36,6 @@ def require(request, perm: str) -> None:
 def render(request, *, title, template=PAGE, **context) -> TemplateResponse:
     return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title,
                                                 "page_id": "inventory-page", **context})
-
-
-def paginate(request, qs, *, per_page=PER_PAGE, param="page"):
-    page = Paginator(qs, per_page).get_page(request.GET.get(param))
-    params = request.GET.copy()
-    nav = {"label": _("第%(n)d/%(pages)d页，共%(count)d条") % {
-        "n": page.number, "pages": page.paginator.num_pages, "count": page.paginator.count}}
-    for key, has, number in (("prev", page.has_previous, page.number - 1), ("next", page.has_next, page.number + 1)):
-        if has():
-            params[param] = number
-            nav[key] = f"?{params.urlencode()}"
-    return page.object_list, nav
 
 
 def link(url: str, text) -> str:
