@@ -63,6 +63,8 @@ def test_the_customer_value_list_comes_in_pages_ranked_by_value_across_them(data
 
     assert shown(first) == everyone[:2] and shown(second) == everyone[2:4]
     assert "start=2026-10-01" in nav["next"] and f"共{len(everyone)}条" in nav["label"]
+    nonsense = sup_client.get(reverse("admin:analytics_value"), {**period, "page": "abc"})
+    assert nonsense.status_code == 200 and shown(nonsense) == everyone[:2]
 
 
 def test_a_reversed_period_on_the_page_says_so(dataset, sup_client):

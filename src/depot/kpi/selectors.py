@@ -255,33 +255,15 @@ def _complaints(*, user, customers):
     return qs
 
 
-def _survey_answers(**filters):
-    from depot.surveys.choices import QuestionKind
-    from depot.surveys.models import Answer
-
-    return Answer.objects.filter(score__isnull=False, question__kind__in=[QuestionKind.SCALE, QuestionKind.NPS],
-                                 **filters)
-
-
-def _survey_figures(rows, responses: int) -> dict:
-    """CSAT and NPS (`surveys.policy`) of score counts: rows of question kind, score and `n`."""
-    from depot.surveys import policy as surveys
-    from depot.surveys.choices import QuestionKind
-
-    def scores(kind):
-        return [r["score"] for r in rows if r["question__kind"] == kind for _ in range(r["n"])]
-
-    return {"csat": surveys.csat(scores(QuestionKind.SCALE)), "nps": surveys.nps(scores(QuestionKind.NPS)),
-            "responses": responses}
-
-
 def _surveys(*, periods, customers) -> list[dict]:
     """`surveys.selectors.csat_nps` of each period, from score counts per period."""
-    answers = _survey_answers(response__customer__in=customers)
+    from depot.surveys.selectors import csat_nps_of_counts, scored_answers
+
+    answers = scored_answers().filter(response__customer__in=customers)
     field = "response__submitted_at"
     counts = _in_periods(answers, field, periods).values(PERIOD, "question__kind", "score").annotate(n=Count("pk"))
     responses = _per_period(answers, field, periods, responses=Count("response", distinct=True))
-    return [_survey_figures([r for r in counts if r[PERIOD] == i], responses[i].get("responses", 0))
+    return [csat_nps_of_counts([r for r in counts if r[PERIOD] == i], responses[i].get("responses", 0))
             for i in range(len(periods))]
 
 
@@ -499,13 +481,16 @@ def _by_person(qs, field: str, **aggregates) -> dict:
 
 def _surveys_by_person(*, people, period) -> dict:
     """`surveys.selectors.csat_nps(responsible=…)` of each person, from score counts per person."""
+    from depot.surveys.selectors import csat_nps_of_counts, scored_answers
+
     start, end = _bounds(period)
-    answers = _survey_answers(response__responsible__in=people, response__submitted_at__gte=start,
-                              response__submitted_at__lt=end).order_by()
+    answers = scored_answers().filter(response__responsible__in=people, response__submitted_at__gte=start,
+                                      response__submitted_at__lt=end).order_by()
     field = "response__responsible"
     counts = list(answers.values(field, "question__kind", "score").annotate(n=Count("pk")))
     responses = _by_person(answers, field, responses=Count("response", distinct=True))
-    return {p.pk: _survey_figures([r for r in counts if r[field] == p.pk], responses.get(p.pk, {}).get("responses", 0))
+    return {p.pk: csat_nps_of_counts([r for r in counts if r[field] == p.pk],
+                                     responses.get(p.pk, {}).get("responses", 0))
             for p in people}
 
 

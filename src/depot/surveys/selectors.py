@@ -96,8 +96,24 @@ def pending_for_customer(*, customer, now=None) -> list[dict]:
 
 # ---- figures --------------------------------------------------------------------------------
 
+def scored_answers(answers: QuerySet[Answer] | None = None) -> QuerySet[Answer]:
+    """The answers CSAT and NPS are computed from: the scores given to 1–5 and 0–10 questions."""
+    answers = Answer.objects.all() if answers is None else answers
+    return answers.filter(score__isnull=False, question__kind__in=[QuestionKind.SCALE, QuestionKind.NPS])
+
+
+def csat_nps_of_counts(rows, responses: int) -> dict:
+    """`csat_nps` from score counts read in the database: rows of `question__kind`, `score` and
+    `n` (how many answers gave that score), and the number of responses they come from."""
+    def scores(kind):
+        return [r["score"] for r in rows if r["question__kind"] == kind for _ in range(r["n"])]
+
+    return {"csat": policy.csat(scores(QuestionKind.SCALE)), "nps": policy.nps(scores(QuestionKind.NPS)),
+            "responses": responses}
+
+
 def _score_rows(answers: QuerySet[Answer]) -> list[dict]:
-    return list(answers.filter(score__isnull=False, question__kind__in=[QuestionKind.SCALE, QuestionKind.NPS])
+    return list(scored_answers(answers)
                 .values("score", "question__kind", "question__dimension", "response_id", "response__customer_id",
                         "response__customer__code", "response__customer__short_name", "response__customer__name",
                         "response__customer__grade", "response__responsible_id"))
