@@ -26,8 +26,10 @@ def scene(wh, admin_user, supervisor, keeper, specialist, other_specialist, make
                      unit_value=Decimal("12.50"), shelf_life_days=30)
     gen = make_item("GEN", name="办公纸箱", unit_value=Decimal(3))
     theirs = make_item("THEIRS", owner=other_owner, name="别家货品", storage_class=T.COLD)
-    milk_lot = stock(milk, 30, wh.loc["COLD-01"], "M1", expiry_date=days(10), production_date=days(-20))
-    theirs_lot = stock(theirs, 9, wh.loc["COLD-02"], "T1")
+    # Received an hour before the reading: what the alert lists must not hinge on two clock readings.
+    hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    milk_lot = stock(milk, 30, wh.loc["COLD-01"], "M1", expiry_date=days(10), production_date=days(-20), at=hour_ago)
+    theirs_lot = stock(theirs, 9, wh.loc["COLD-02"], "T1", at=hour_ago)
     stock(gen, 50, wh.loc["AMB-01"], "G1", at=timezone.now() - datetime.timedelta(days=6))
     for r in services.reservation_create(actor=specialist, item=gen, quantity=10, document_type="outbound",
                                          document_ref="P1"):
