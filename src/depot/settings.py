@@ -2,9 +2,11 @@
 
 Everything a deployment changes comes from the environment (see docs/operations.md):
 `DATABASE_URL`, `DEPOT_HOME`, `DEPOT_SECRET_KEY`, `DEPOT_FIELD_KEY`, `DEPOT_DEBUG`,
-`DEPOT_ALLOWED_HOSTS`, `DEPOT_EMAIL_URL`, `DEPOT_EMAIL_FROM`.
+`DEPOT_ALLOWED_HOSTS`, `DEPOT_EMAIL_URL`, `DEPOT_EMAIL_FROM`, `DEPOT_LOGIN_FAILURE_LIMIT`,
+`DEPOT_LOGIN_COOLOFF_MINUTES`, `DEPOT_TRUSTED_PROXY_COUNT`.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "procrastinate.contrib.django",
+    "axes",
     "depot.core",
     "depot.customers",
     "depot.inventory",
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "depot.urls"
@@ -122,6 +127,32 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = DEPOT_HOME / "media"
+
+# Login throttling of the back office and the portal (django-axes, attempts stored in PostgreSQL;
+# docs/decisions/login-throttling.md). The axes backend only refuses a locked-out login; ModelBackend
+# checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("DEPOT_LOGIN_FAILURE_LIMIT", "5"))
+_cooloff_minutes = int(os.environ.get("DEPOT_LOGIN_COOLOFF_MINUTES", "15"))
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
+    raise RuntimeError("DEPOT_LOGIN_FAILURE_LIMIT and DEPOT_LOGIN_COOLOFF_MINUTES must be at least 1")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the failure that locked: retrying while locked neither counts nor extends it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "depot.core.login_throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "depot.core.login_throttle.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # depot.core.admin_axes registers the records in Chinese, for supervisors
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
+# How many reverse proxies in front of Depot append to X-Forwarded-For; 0 = the header is ignored.
+DEPOT_TRUSTED_PROXY_COUNT = int(os.environ.get("DEPOT_TRUSTED_PROXY_COUNT", "0"))
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/admin/"

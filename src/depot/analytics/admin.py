@@ -11,6 +11,7 @@ from unfold.decorators import display
 from depot.analytics import admin_views, selectors, services
 from depot.analytics.choices import ReportState
 from depot.analytics.models import ReportRun, ReportSchedule, SegmentSnapshot
+from depot.core.admin import ReadOnlyAdminMixin
 from depot.core.errors import DomainError
 
 
@@ -92,19 +93,10 @@ class ReportScheduleAdmin(ModelAdmin):
 
 
 @admin.register(SegmentSnapshot)
-class SegmentSnapshotAdmin(ModelAdmin):
+class SegmentSnapshotAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("customer", "as_of", "segment", "r_score", "f_score", "m_score", "frequency", "monetary")
     list_filter = ("segment", "as_of")
     search_fields = ("customer__name", "customer__short_name", "customer__code")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(customer__in=selectors.visible_customers(user=request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

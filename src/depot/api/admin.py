@@ -174,7 +174,7 @@ class ApiTokenAdmin(ServiceAdminMixin, ModelAdmin):
             if self._revoke(request, token):
                 messages.success(request, _("令牌已吊销"))
             return redirect(back_url)
-        return TemplateResponse(request, "api/admin/confirm.html", {
+        return TemplateResponse(request, "core/admin/confirm.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "original": token,
             "title": _("吊销令牌"), "back_url": back_url, "submit_label": _("吊销"),
             "message": _("令牌“%(name)s”将立即失效，使用它的系统需要换用新令牌。此操作不可撤销。") % {

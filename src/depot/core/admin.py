@@ -110,6 +110,20 @@ def _formset_with_errors(formset_class, errors_by_prefix: dict):
     return RejectedFormSet
 
 
+class ReadOnlyAdminMixin:
+    """Records kept by the system (ledgers, logs, computed results): nobody adds, changes or deletes
+    them in the back office."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ServiceAdminMixin:
     """For a ModelAdmin whose save_model / save_related / save_formset call services and raise
     `Rejected` when a service refuses: the form is then shown again, nothing saved, with the
@@ -159,7 +173,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     show_full_result_count = False  # a long table: no second COUNT over all of it
     list_display = ("at", "actor_label", "content_type", "object_repr", "action_label", "note")
     list_filter = (("at", DayRangeFilter), AuditActionFilter, ("content_type", IndexedRelatedOnlyFilter),
@@ -183,15 +197,6 @@ class AuditEntryAdmin(ModelAdmin):
             "", "<div>{}：{} → {}</div>",
             ((_field_label(model, name), old, new) for name, (old, new) in entry.changes.items()),
         ) or "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,3 +229,9 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
     @display(description=_("角色"))
     def role_label(self, group):
         return ROLE_LABELS.get(group.name, "—")
+
+
+# ---------------------------------------------------------------------------------------------
+# Login throttling: failure counts, lockouts and login records (django-axes).
+
+from depot.core import admin_axes  # noqa: E402, F401

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from depot.core.admin import Rejected, ServiceAdminMixin, domain_errors
+from depot.core.admin import ReadOnlyAdminMixin, Rejected, ServiceAdminMixin, domain_errors
 from depot.core.errors import DomainError
 from depot.followups import selectors, services, views
 from depot.followups.choices import CareState, FollowUpState
@@ -105,7 +105,7 @@ class FollowUpAdmin(ModelAdmin):
 
 
 @admin.register(CareTask)
-class CareTaskAdmin(ModelAdmin):
+class CareTaskAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("contact", "customer", "occasion_label", "occasion_date", "due_on", "state_label", "assignee",
                     "channel", "sent_at")
     list_filter = (CareDueFilter, MineFilter, "state", "occasion", "festival")
@@ -124,15 +124,6 @@ class CareTaskAdmin(ModelAdmin):
     @display(description=_("状态"), ordering="state", label=CARE_COLOURS)
     def state_label(self, task):
         return task.state, task.get_state_display()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_send_permission(self, request):
         return request.user.has_perm("followups.change_caretask")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
+from depot.core.admin import ReadOnlyAdminMixin
 from depot.core.admin_filters import DayRangeFilter, IndexedValuesFilter
 from depot.core.errors import DomainError
 from depot.customers.selectors import customer_list, within_customers
@@ -61,15 +62,8 @@ class ServiceSavedAdmin(ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    pass
 
 
 @admin.register(Item)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
-from depot.core.admin import Rejected, ServiceAdminMixin, domain_errors
+from depot.core.admin import ReadOnlyAdminMixin, Rejected, ServiceAdminMixin, domain_errors
 from depot.core.errors import DomainError
 from depot.kpi import admin_views, services
 from depot.kpi.models import Appraisal, AppraisalWeight, Course, KpiTarget, TrainingRecord, TrainingSession
@@ -41,20 +41,11 @@ class KpiTargetAdmin(ServiceAdminMixin, ModelAdmin):
 
 
 @admin.register(AppraisalWeight)
-class AppraisalWeightAdmin(ModelAdmin):
+class AppraisalWeightAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("component", "weight", "updated_by", "updated_at")
 
     def changelist_view(self, request, extra_context=None):
         return redirect("admin:kpi_weights")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AppraisalForm(forms.ModelForm):
@@ -178,15 +169,6 @@ class TrainingSessionAdmin(ServiceAdminMixin, ModelAdmin):
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(ModelAdmin):
+class TrainingRecordAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("staff", "session", "hours", "score", "result")
     list_filter = ("result", "staff", "session__course__category")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,7 +13,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminURLInputWidget
 
-from depot.core.admin import Rejected, ServiceAdminMixin, domain_errors, register_audit_actions
+from depot.core.admin import ReadOnlyAdminMixin, Rejected, ServiceAdminMixin, domain_errors, register_audit_actions
 from depot.core.errors import DomainError, NotFound
 from depot.core.masking import mask_email
 from depot.customers.selectors import can_view_pii
@@ -65,7 +65,7 @@ def _recipient_shown(user, notification) -> str:
 
 
 @admin.register(Notification)
-class NotificationAdmin(ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_filter = ("status", "channel", EventFilter)
     search_fields = ("subject", "customer__name", "customer__code")
     search_help_text = _("按标题、客户名称或客户编码搜索")
@@ -120,15 +120,6 @@ class NotificationAdmin(ModelAdmin):
             return "—"
         return f"{notification.content_type.name} #{notification.object_id}"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_retry_permission(self, request, obj=None):
         return request.user.has_perm("notifications.retry_notification")
 
@@ -161,7 +152,7 @@ class NotificationAdmin(ModelAdmin):
             else:
                 messages.success(request, _("已安排重新发送，稍后刷新查看结果"))
             return redirect(change_url)
-        return TemplateResponse(request, "notifications/admin/confirm.html", {
+        return TemplateResponse(request, "core/admin/confirm.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "original": notification,
             "title": _("重新发送通知"), "back_url": change_url, "submit_label": _("重新发送"),
             "message": _("将立即再次尝试发送这条通知（%(event)s → %(recipient)s）。") % {
@@ -305,7 +296,7 @@ class WebhookEndpointAdmin(ServiceAdminMixin, ModelAdmin):
                 messages.error(request, exc.message)
                 return redirect(back_url)
             return self._secret_page(request, endpoint, secret)
-        return TemplateResponse(request, "notifications/admin/confirm.html", {
+        return TemplateResponse(request, "core/admin/confirm.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "original": endpoint,
             "title": _("更换签名密钥"), "back_url": back_url, "submit_label": _("更换密钥"),
             "message": format_html(

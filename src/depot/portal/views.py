@@ -5,9 +5,12 @@ acting as the portal user, so timelines and the audit trail name the person."""
 
 from functools import wraps
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_credentials
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -59,9 +62,24 @@ def _items_for_search(request) -> list[dict]:
 
 # ---- login ----------------------------------------------------------------------------------
 
+class ThrottledLoginForm(forms.PortalLoginForm):
+    """The portal's login form, refusing a locked-out username and address before anything else:
+    the portal form checks the password itself to tell staff to use the back office, which during a
+    lockout would reveal a right guess. Axes' middleware then answers with the lockout page."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None:
+            credentials = get_credentials(username)
+            if not AxesProxyHandler.is_allowed(self.request, credentials):
+                self.request.axes_locked_out, self.request.axes_credentials = True, credentials
+                raise ValidationError(_("登录已暂时锁定"), code="locked_out")
+        return super().clean()
+
+
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
-    authentication_form = forms.PortalLoginForm
+    authentication_form = ThrottledLoginForm
 
     def form_valid(self, form):
         response = super().form_valid(form)
