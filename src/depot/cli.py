@@ -6,6 +6,10 @@
     depot createuser --role ROLE USERNAME [--password P]
     depot check [--audit] [--stock]  database reachable, migrations applied (audit chain intact,
                                    stock balances equal to the ledger)
+    depot backup [--to DIR] [--keep N]   back up the database and uploaded files, verify the backup by
+                                   restoring it, keep the last N (docs/operations.md, "Backup and restore")
+    depot backup --verify FILE     verify an existing backup by restoring it into a scratch database
+    depot restore FILE [--yes]     replace the database and uploaded files with a verified backup
     depot manage ARGS...           any Django management command
     depot bench [--scale S] [--clients N] [--json FILE] [--phases P,...]   throughput and latency
     depot crm-sync [--connector zoho|fxiaoke] [--since T] [--dry-run]   send customers, contacts,
@@ -137,6 +141,84 @@ def cmd_check(args) -> int:
     return 1 if problems else 0
 
 
+def _print_verification(verification, *, archive) -> None:
+    for note in verification.notes:
+        print(f"  注：{note}")
+    if verification.ok:
+        print(f"✓ 备份已通过恢复校验：{archive}")
+    else:
+        print(f"✗ 备份未通过恢复校验：{archive}", file=sys.stderr)
+        for problem in verification.problems:
+            print(f"  {problem}", file=sys.stderr)
+
+
+def cmd_backup(args) -> int:
+    _django()
+    from pathlib import Path
+
+    from depot.core import backup
+    from depot.core.errors import DomainError
+
+    def say(line: str) -> None:
+        print(f"  {line}", flush=True)
+
+    try:
+        if args.verify:
+            archive = Path(args.verify)
+            verification = backup.backup_verify(archive=archive, report=say)
+        else:
+            result = backup.backup_create(folder=Path(args.to) if args.to else None, keep=args.keep, report=say)
+            archive, verification = result.archive, result.verification
+    except DomainError as exc:
+        for msg in exc.messages():
+            print(f"✗ {msg}", file=sys.stderr)
+        return 1
+    _print_verification(verification, archive=archive)
+    if not args.verify:
+        if verification.ok:
+            for path in result.deleted:
+                print(f"  已按保留 {args.keep} 份的规则删除旧备份：{path.name}")
+        else:
+            print("  未删除任何旧备份。", file=sys.stderr)
+        print(backup.reminder_key())
+    return 0 if verification.ok else 1
+
+
+def cmd_restore(args) -> int:
+    _django()
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from depot.core import backup
+    from depot.core.errors import DomainError
+
+    def say(line: str) -> None:
+        print(f"  {line}", flush=True)
+
+    try:
+        if not args.yes:
+            with tempfile.TemporaryDirectory(prefix=".depot-restore-", dir=settings.DEPOT_HOME) as tmp:
+                plan = backup.restore_plan(archive=Path(args.file), into=Path(tmp))
+            for line in backup.restore_plan_lines(plan):
+                print(line)
+            print("未做任何更改。确认替换请加 --yes 再运行（先停止 depot serve 和 depot worker）。", file=sys.stderr)
+            return 2
+        result = backup.backup_restore(archive=Path(args.file), confirm=True, report=say)
+    except DomainError as exc:
+        for msg in exc.messages():
+            print(f"✗ {msg}", file=sys.stderr)
+        return 1
+    for note in result.verification.notes:
+        print(f"  注：{note}")
+    print(f"✓ 已从 {args.file} 恢复数据库 {result.database} 和上传文件。")
+    print(f"  原数据库保留为 {result.kept_database}" + (f"，原上传文件目录保留为 {result.kept_media}"
+                                                   if result.kept_media else "")
+          + "；确认无误后可自行删除（见 docs/operations.md）。")
+    return 0
+
+
 def cmd_manage(args) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -256,6 +338,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="发送此时间以来的变化，而不是上次同步以来的 (YYYY-MM-DD 或 ISO 8601)")
     p.add_argument("--dry-run", action="store_true", help="只列出将发送的记录，不连接CRM、不记录进度")
     p.set_defaults(func=cmd_crm_sync)
+
+    p = sub.add_parser("backup", help="备份数据库和上传文件，并以恢复来校验 (back up, verified by a restore)")
+    p.add_argument("--to", metavar="DIR", help="备份目录，默认 DEPOT_HOME/backups")
+    p.add_argument("--keep", type=int, default=14, metavar="N", help="校验通过后只保留最近 N 份备份（默认 14）")
+    p.add_argument("--verify", metavar="FILE", help="只校验已有的备份文件，不新建备份")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="用备份替换数据库和上传文件 (replace the database with a backup)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--yes", action="store_true", help="确认替换；不加时只显示将替换什么")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("manage", help="运行任意 Django 管理命令")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -98,11 +98,12 @@ def audit_history(obj: models.Model):
     return AuditEntry.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")
 
 
-def audit_verify() -> list[str]:
-    """Recompute every chain; return a description of each broken link (empty when intact)."""
+def audit_verify(*, using: str = "default") -> list[str]:
+    """Recompute every chain; return a description of each broken link (empty when intact).
+    `using`: the database alias to read (a restored copy is checked before it is swapped in)."""
     problems = []
     last_by_object: dict[tuple, str] = {}
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+    for entry in AuditEntry.objects.using(using).order_by("id").iterator(chunk_size=2000):
         key = (entry.content_type_id, entry.object_id)
         expected_prev = last_by_object.get(key, "")
         if entry.prev_hash != expected_prev:
