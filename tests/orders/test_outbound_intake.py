@@ -241,3 +241,17 @@ def test_a_shipped_order_cannot_be_supplemented(specialist, customer, biscuits):
 
     assert "当前状态为“已签收”，不能补充资料" in str(info.value.message)
     assert orders_state() == before
+
+
+def test_the_consignee_phone_is_indexed_in_its_standard_form_and_follows_a_supplement(specialist, customer, biscuits):
+    from depot.customers.validators import phone_blind_index
+
+    order, _ = create(specialist, customer, [{"item_code": "BIS-1", "quantity": None}],
+                      data={"consignee_phone": "139-1234-5678"})
+    order.refresh_from_db()
+    assert order.consignee_phone_index == phone_blind_index("+86 139 1234 5678") != ""
+
+    services.outbound_supplement(actor=specialist, order=order, data={"consignee_phone": "13800138000"})
+    order.refresh_from_db()
+    assert order.consignee_phone_index == phone_blind_index("13800138000")
+    assert OutboundOrder.objects.get(consignee_phone_index=phone_blind_index("+8613800138000")) == order

@@ -34,6 +34,7 @@ from depot.core.models import AuditEntry
 from depot.customers import pinyin
 from depot.customers.choices import Grade, PaymentTerms, Status, StorageType
 from depot.customers.models import Contact, Customer
+from depot.customers.validators import phone_blind_index
 from depot.inventory.choices import (
     CapacityUnit,
     HazardClass,
@@ -232,7 +233,7 @@ class Generator:
             phone = f"13{self.rnd.randint(0, 9)}{self.rnd.randint(10_000_000, 99_999_999)}"
             name = self.rnd.choice(SURNAMES) + self.rnd.choice(GIVEN)
             contacts.append(Contact(customer=c, name=name, title="物流经理", phone=phone,
-                                    phone_index=crypto.blind_index(phone), is_primary=True))
+                                    phone_index=phone_blind_index(phone), is_primary=True))
         Contact.objects.bulk_create(contacts, batch_size=1000)
         self.counts["customers"] = len(rows)
         try:
@@ -358,7 +359,8 @@ class Generator:
         self.ids = {m: _next_id(m) for m in (OutboundOrder, OutboundLine, Reservation, StockMove, PickList,
                                               PickLine, Package, OrderEvent, AuditEntry)}
         self.order_ct = ContentType.objects.get_for_model(OutboundOrder).pk
-        self.phones = [crypto.encrypt(f"139{rnd.randint(10_000_000, 99_999_999)}") for _ in range(200)]
+        phones = [f"139{rnd.randint(10_000_000, 99_999_999)}" for _ in range(200)]
+        self.phones = [(crypto.encrypt(p), phone_blind_index(p)) for p in phones]
         self.copiers = self._copiers()
         customers = self.customer_rows
         total, done, started = self.scale.past_orders, 0, time.perf_counter()
@@ -380,7 +382,8 @@ class Generator:
         return {
             OutboundOrder: Copier(OutboundOrder, [
                 "id", "number", "customer_id", "channel", "external_ref", "idempotency_key", "request_hash", "state",
-                "consignee_name", "consignee_phone", "province", "city", "district", "address", "service_level",
+                "consignee_name", "consignee_phone", "consignee_phone_index", "province", "city", "district",
+                "address", "service_level",
                 "missing", "priority", "due_at", "total_value", "carrier", "tracking_number", "rating",
                 "cancel_reason", "created_by_id", "created_at", "completed_at", "audited_at", "held_at",
                 "allocated_at", "picking_at", "picked_at", "packed_at", "shipped_at", "delivered_at", "confirmed_at",
@@ -492,7 +495,7 @@ class Generator:
         rows[OutboundOrder].append((
             order_id, number, customer.pk, channel, f"EXT{seq:08d}",
             f"key-{seq:08d}" if channel == Channel.API else "", hashlib.sha256(number.encode()).hexdigest(), state,
-            consignee, rnd.choice(self.phones), place[0], place[1], place[2], f"{rnd.choice(FIRMS)}路{seq % 999 + 1}号",
+            consignee, *rnd.choice(self.phones), *place, f"{rnd.choice(FIRMS)}路{seq % 999 + 1}号",
             ServiceLevel.STANDARD, [], priority_for_grade(customer.grade), due, total, carrier, tracking, rating,
             "客户取消" if cancelled else "", actor_id, created, steps["completed_at"], steps["audited_at"], held_at,
             steps["allocated_at"], steps["picking_at"], steps["picked_at"], steps["packed_at"], steps["shipped_at"],

@@ -29,6 +29,7 @@ from depot.customers.forms import (
     owner_queryset,
 )
 from depot.customers.models import Consent, Contact, Customer, GradingRule, Tag
+from depot.customers.privacy import ANONYMISED
 
 register_audit_actions({
     "status_change": _("变更状态"), "credit_change": _("调整信用"), "grade_change": _("调整等级"),
@@ -84,10 +85,23 @@ class ContactInline(_ViewerMixin, TabularInline):
 
     def get_fields(self, request, obj=None):
         self.viewer = request.user
-        return CONTACT_INLINE_FIELDS if selectors.can_view_pii(request.user) else self.masked_fields
+        fields = CONTACT_INLINE_FIELDS if selectors.can_view_pii(request.user) else self.masked_fields
+        return (*fields, "privacy_link") if self._takes_privacy_requests(request, obj) else fields
 
     def get_readonly_fields(self, request, obj=None):
-        return () if selectors.can_view_pii(request.user) else self.masked_fields
+        fields = () if selectors.can_view_pii(request.user) else self.masked_fields
+        return (*fields, "privacy_link") if self._takes_privacy_requests(request, obj) else fields
+
+    @staticmethod
+    def _takes_privacy_requests(request, obj) -> bool:
+        return obj is not None and request.user.has_perm("customers.add_privacyrequest")
+
+    @display(description=_("个人信息请求"))
+    def privacy_link(self, contact):
+        if not contact.pk or contact.name == ANONYMISED:
+            return "—"
+        url = reverse("admin:customers_privacyrequest_add") + f"?contact={contact.pk}"
+        return format_html('<a class="text-link" href="{}">{}</a>', url, _("登记请求"))
 
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if obj is None else 0
@@ -450,3 +464,6 @@ class GradingRuleAdmin(ServiceAdminMixin, ModelAdmin):
         except DomainError as exc:
             raise Rejected(domain_errors(exc, form)) from exc
         self.adopt(obj, rule)
+
+
+from depot.customers import privacy_admin  # noqa: E402, F401  (registers the personal-information requests)

@@ -30,29 +30,37 @@ def change_url(customer) -> str:
     return reverse("admin:customers_customer_change", args=[customer.pk])
 
 
-class CustomerActionView(UnfoldModelAdminViewMixin, FormView):
-    """A small form about one customer the user may see; `perform` calls the service."""
+class ObjectActionView(UnfoldModelAdminViewMixin, FormView):
+    """A small form about one record the user may see (`target`, found by `find`); `perform` calls
+    the service and returns the message shown back on the record's page."""
 
     template_name = "customers/admin/action_form.html"
-    permission_required = ("customers.change_customer",)
+    model = Customer
     action_title = ""
     submit_label = gettext_lazy("保存")
+    back_label = gettext_lazy("返回客户档案")
+
+    def find(self, pk):
+        raise NotImplementedError
+
+    def target_url(self) -> str:
+        raise NotImplementedError
 
     @cached_property
-    def customer(self) -> Customer:
+    def target(self):
         try:
-            return selectors.customer_get(user=self.request.user, pk=self.kwargs["object_id"])
+            return self.find(self.kwargs["object_id"])
         except NotFound:
             raise Http404(_("记录不存在或无权访问")) from None
 
     @property
     def title(self):
-        return f"{self.action_title} · {self.customer}"
+        return f"{self.action_title} · {self.target}"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            **kwargs, opts=Customer._meta, original=self.customer, customer=self.customer,
-            change_url=change_url(self.customer), submit_label=self.submit_label,
+            **kwargs, opts=self.model._meta, original=self.target, change_url=self.target_url(),
+            submit_label=self.submit_label, back_label=self.back_label,
         )
 
     def form_valid(self, form):
@@ -62,10 +70,27 @@ class CustomerActionView(UnfoldModelAdminViewMixin, FormView):
             add_domain_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, message)
-        return redirect(change_url(self.customer))
+        return redirect(self.target_url())
 
     def perform(self, form) -> str:
         raise NotImplementedError
+
+
+class CustomerActionView(ObjectActionView):
+    permission_required = ("customers.change_customer",)
+
+    def find(self, pk):
+        return selectors.customer_get(user=self.request.user, pk=pk)
+
+    @property
+    def customer(self) -> Customer:
+        return self.target
+
+    def target_url(self) -> str:
+        return change_url(self.customer)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, customer=self.customer)
 
 
 class GradeView(CustomerActionView):

@@ -90,3 +90,16 @@ class RfmSegment(models.TextChoices):
     GENERAL_KEEP = "general_keep", _("一般保持客户")
     GENERAL_DEVELOP = "general_develop", _("一般发展客户")
     GENERAL_RETAIN = "general_retain", _("一般挽留客户")
+
+
+class PrivacyRequestKind(models.TextChoices):
+    """What a person asks of their personal information (PIPL art. 45 and 47)."""
+
+    ACCESS = "access", _("查阅复制")
+    ERASURE = "erasure", _("删除")
+
+
+class PrivacyRequestState(models.TextChoices):
+    RECEIVED = "received", _("已受理")
+    COMPLETED = "completed", _("已完成")
+    REFUSED = "refused", _("已拒绝")

@@ -168,10 +168,9 @@ class Contact(models.Model):
         return f"{self.name}（{self.customer.short_name or self.customer.name}）"
 
     def save(self, *args, **kwargs):
-        from depot.customers.validators import phone_search_key
+        from depot.customers.validators import phone_blind_index
 
-        key = phone_search_key(self.phone) if self.phone else None
-        self.phone_index = crypto.blind_index(key) if key else ""
+        self.phone_index = phone_blind_index(self.phone)
         self.email_index = crypto.blind_index(self.email.lower()) if self.email else ""
         super().save(*args, **kwargs)
 
@@ -271,3 +270,6 @@ class GradingRule(models.Model):
 
     def __str__(self):
         return str(self.get_grade_display())
+
+
+from depot.customers.models_privacy import PrivacyRequest  # noqa: E402, F401  (registers the model)

@@ -55,6 +55,15 @@ def phone_search_key(value: str) -> str | None:
         return None
 
 
+def phone_blind_index(value: str) -> str:
+    """The keyed hash of a phone number's E.164 form: how an encrypted phone is found by its exact
+    number, whichever way it was written. Empty when `value` is empty or not a phone number."""
+    from depot.core import crypto
+
+    key = phone_search_key(value) if value else None
+    return crypto.blind_index(key) if key else ""
+
+
 def normalize_email(value: str) -> str:
     value = (value or "").strip()
     if not value:
