@@ -106,12 +106,15 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ("name", "template", "period_start", "period_end", "channel", "audience", "grades", "tag",
-                  "expires_at")
+                  "expires_at", "remind_every_days", "remind_limit")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "template" in self.fields:
             self.fields["template"].queryset = SurveyTemplate.objects.filter(is_active=True)
+        for name in ("remind_every_days", "remind_limit"):
+            if name in self.fields:
+                self.fields[name].required = False  # left empty: the model's default
 
 
 @admin.register(Campaign)

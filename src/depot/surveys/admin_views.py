@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from depot.core.errors import DomainError, NotFound
 from depot.surveys import policy, selectors, services
-from depot.surveys.choices import CampaignState, PlanState
+from depot.surveys.choices import CampaignChannel, CampaignState, PlanState
 
 PAGE = "core/admin/page.html"
 PURPLE, GREY, RED = "#9333ea", "#cbd5e1", "#dc2626"
@@ -65,6 +65,12 @@ def error_text(exc: DomainError) -> str:
     return "；".join(dict.fromkeys(details)) if details else str(exc.message)
 
 
+def auto_reminders(campaign) -> str:
+    if campaign.channel != CampaignChannel.EMAIL or not campaign.remind_every_days or not campaign.remind_limit:
+        return _("不自动提醒")
+    return _("每%(d)d天自动提醒未答复者，最多%(n)d次") % {"d": campaign.remind_every_days, "n": campaign.remind_limit}
+
+
 def campaign_url(campaign) -> str:
     return reverse("admin:surveys_campaign_results", args=[campaign.pk])
 
@@ -99,7 +105,7 @@ def campaign_page(request, pk):
     o, prev = r["overall"], r["previous_overall"]
     cards = [
         {"label": _("邀请 / 答复"), "value": f"{o['invited']} / {o['responded']}",
-         "note": _("答复率 %(r)s") % {"r": pct(o["response_rate"])}},
+         "note": _("答复率 %(r)s，%(auto)s") % {"r": pct(o["response_rate"]), "auto": auto_reminders(campaign)}},
         {"label": _("客户满意度 CSAT"), "value": pct(o["csat"]),
          "note": _("上次 %(p)s，变化 %(c)s") % {"p": pct(prev["csat"]) if prev else "—",
                                              "c": signed(policy.change(o["csat"], prev["csat"] if prev else None))}},

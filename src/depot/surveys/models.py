@@ -89,6 +89,11 @@ class Campaign(models.Model):
     tag = models.ForeignKey("customers.Tag", verbose_name=_("客户标签"), null=True, blank=True,
                             on_delete=models.PROTECT, related_name="+")
     expires_at = models.DateTimeField(_("链接有效期至"))
+    remind_every_days = models.PositiveSmallIntegerField(
+        _("自动提醒间隔（天）"), default=3,
+        help_text=_("邮件调查发出后，每隔几天在工作时间自动提醒未答复的联系人；0 表示不自动提醒"))
+    remind_limit = models.PositiveSmallIntegerField(
+        _("最多提醒次数"), default=2, help_text=_("每位联系人最多收到几次提醒（含手动提醒）"))
     state = models.CharField(_("状态"), max_length=10, choices=choices.CampaignState.choices,
                              default=choices.CampaignState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,

@@ -7,6 +7,7 @@ import secrets
 
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +35,10 @@ EVENT_INVITE = "survey.invite"
 EVENT_REMIND = "survey.remind"
 TEMPLATE_FIELDS = ("code", "version", "name", "introduction", "is_active")
 CAMPAIGN_FIELDS = ("name", "template", "period_start", "period_end", "channel", "audience", "grades", "tag",
-                   "expires_at", "state")
+                   "expires_at", "remind_every_days", "remind_limit", "state")
+# Bounds of the automatic reminders a campaign may ask for.
+MAX_REMIND_EVERY_DAYS = 30
+MAX_REMIND_LIMIT = 5
 PLAN_FIELDS = ("title", "source", "dimension", "campaign", "baseline_csat", "complaint_code", "problem", "actions",
                "department", "owner", "deadline", "state", "review_campaign", "review_csat", "review_note")
 
@@ -165,6 +169,11 @@ def _check_campaign(data: dict, *, now) -> None:
         errors["tag"] = [_("按标签调查时请选择标签")]
     if data.get("channel", CampaignChannel.EMAIL) not in CampaignChannel.values:
         errors["channel"] = [_("请选择发送方式")]
+    every, limit = data.get("remind_every_days"), data.get("remind_limit")
+    if every is not None and not 0 <= every <= MAX_REMIND_EVERY_DAYS:
+        errors["remind_every_days"] = [_("自动提醒间隔应在 0–%(n)d 天之间") % {"n": MAX_REMIND_EVERY_DAYS}]
+    if limit is not None and not 0 <= limit <= MAX_REMIND_LIMIT:
+        errors["remind_limit"] = [_("最多提醒次数应在 0–%(n)d 次之间") % {"n": MAX_REMIND_LIMIT}]
     if errors:
         raise ValidationFailed(details=errors)
 
@@ -180,6 +189,7 @@ def campaign_create(*, actor, data: dict, now=None) -> Campaign:
         period_end=data["period_end"], channel=data.get("channel") or CampaignChannel.EMAIL,
         audience=data.get("audience") or Audience.ALL_ACTIVE, grades=list(data.get("grades") or []),
         tag=data.get("tag"), expires_at=data["expires_at"], created_by=actor,
+        **{field: data[field] for field in ("remind_every_days", "remind_limit") if data.get(field) is not None},
     )
     audit_record(actor=actor, obj=campaign, action=ACTION_CREATE, after=snapshot(campaign, CAMPAIGN_FIELDS))
     return campaign
@@ -262,6 +272,19 @@ def campaign_send(*, actor, campaign: Campaign, now=None) -> int:
     return len(invitations)
 
 
+def _remind(campaign: Campaign, invitations, now) -> int:
+    """Email a reminder for each invitation; counts it on the invitation. Returns how many went out."""
+    reminded = 0
+    for invitation in invitations:
+        invitation.campaign = campaign
+        if _email_invitation(invitation, reminder=True):
+            invitation.reminders += 1
+            invitation.last_reminded_at = now
+            invitation.save(update_fields=["reminders", "last_reminded_at"])
+            reminded += 1
+    return reminded
+
+
 @transaction.atomic
 def campaign_remind(*, actor, campaign: Campaign, now=None) -> int:
     """Email a reminder to every contact who has not answered yet and whose link is still valid.
@@ -273,18 +296,41 @@ def campaign_remind(*, actor, campaign: Campaign, now=None) -> int:
         raise IllegalTransition(_("只有进行中的调查可以发送提醒"))
     if campaign.expires_at <= now:
         raise IllegalTransition(_("调查链接已过期，不能再提醒"))
-    reminded = 0
-    for invitation in (campaign.invitations.filter(answered_at__isnull=True)
-                       .select_related("contact", "customer").order_by("id")):
-        invitation.campaign = campaign
-        if _email_invitation(invitation, reminder=True):
-            invitation.reminders += 1
-            invitation.last_reminded_at = now
-            invitation.save(update_fields=["reminders", "last_reminded_at"])
-            reminded += 1
+    invitations = (campaign.invitations.filter(answered_at__isnull=True)
+                   .select_related("contact", "customer").order_by("id"))
+    reminded = _remind(campaign, invitations, now)
     audit_record(actor=actor, obj=campaign, action=ACTION_UPDATE, force=True,
                  note=_("提醒%(n)d位未答复的联系人") % {"n": reminded})
     return reminded
+
+
+def campaigns_remind_due(*, actor, now=None) -> int:
+    """The automatic reminders: for every email campaign in progress whose links are still valid,
+    remind each contact who has not answered, has had fewer than the campaign's `remind_limit`
+    reminders (manual ones count) and was last invited or reminded `remind_every_days` or more
+    ago. One transaction per campaign, each locked as `campaign_remind` does; a campaign closed
+    meanwhile is left alone. Returns how many reminders went out."""
+    require_perm(actor, "surveys.send_campaign")
+    now = now or timezone.now()
+    due = Campaign.objects.filter(state=CampaignState.SENT, channel=CampaignChannel.EMAIL, expires_at__gt=now,
+                                  remind_every_days__gt=0, remind_limit__gt=0).values_list("pk", flat=True)
+    total = 0
+    for pk in list(due):
+        with transaction.atomic():
+            campaign = Campaign.objects.select_for_update().get(pk=pk)
+            if campaign.state != CampaignState.SENT or campaign.expires_at <= now:
+                continue
+            last = Coalesce("last_reminded_at", "sent_at")
+            invitations = (campaign.invitations.filter(answered_at__isnull=True, reminders__lt=campaign.remind_limit)
+                           .alias(last=last)
+                           .filter(last__lte=now - datetime.timedelta(days=campaign.remind_every_days))
+                           .select_related("contact", "customer").order_by("id"))
+            reminded = _remind(campaign, invitations, now)
+            if reminded:
+                audit_record(actor=actor, obj=campaign, action=ACTION_UPDATE, force=True,
+                             note=_("自动提醒%(n)d位未答复的联系人") % {"n": reminded})
+            total += reminded
+    return total
 
 
 @transaction.atomic
