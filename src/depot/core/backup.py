@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -699,8 +700,15 @@ def backup_restore(*, archive: Path, confirm: bool, report: Report = _noop,
                          verification=verification)
 
 
-def _refuse_while_in_use(admin, database: str) -> None:
+def _refuse_while_in_use(admin, database: str, *, settle: float = 3.0) -> None:
+    """Refuse while others are connected. A session that has just closed (this process's own, a
+    moment ago) stays listed until its server process has exited: look again for up to `settle`
+    seconds before refusing."""
+    deadline = time.monotonic() + settle
     sessions = _other_sessions(admin, database)
+    while sessions and time.monotonic() < deadline:
+        time.sleep(0.1)
+        sessions = _other_sessions(admin, database)
     if sessions:
         raise BackupError(_(
             "数据库 %(db)s 仍有 %(n)d 个连接（%(who)s）。请先停止 depot serve 和 depot worker"
