@@ -55,6 +55,16 @@ def _high_water(cursor) -> dict[str, int | None]:
     return marks
 
 
+def _end_other_sessions() -> None:
+    """End the other sessions on the test database: the live server of the browser tests keeps one
+    open for the whole run. On a real server the operator stops depot serve and the worker first."""
+    database = connection.settings_dict["NAME"]
+    assert database == django_settings.DATABASES["default"]["TEST"]["NAME"], database  # never a real database
+    connection.close()
+    with _admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+
+
 @contextlib.contextmanager
 def _committed():
     """Writes are committed; afterwards exactly the rows added are deleted again and the databases a
@@ -258,6 +268,7 @@ def test_restore_refuses_while_another_session_uses_the_database(capsys, backed_
 def test_restore_brings_back_a_deleted_customer_and_keeps_the_replaced_database(capsys, backed_up, archive):
     Customer.objects.filter(pk=backed_up.customer.pk).delete()
     (backed_up.media / "consents" / "授权书.pdf").unlink(missing_ok=True)
+    _end_other_sessions()
 
     code, out, err = _run(capsys, "restore", str(archive), "--yes")
 
