@@ -141,9 +141,22 @@ def cmd_check(args) -> int:
     return 1 if problems else 0
 
 
-def _print_verification(verification, *, archive) -> None:
+def _say(line: str) -> None:
+    print(f"  {line}", flush=True)
+
+
+def _print_refusal(exc) -> None:
+    for msg in exc.messages():
+        print(f"✗ {msg}", file=sys.stderr)
+
+
+def _print_notes(verification) -> None:
     for note in verification.notes:
         print(f"  注：{note}")
+
+
+def _print_verification(verification, *, archive) -> None:
+    _print_notes(verification)
     if verification.ok:
         print(f"✓ 备份已通过恢复校验：{archive}")
     else:
@@ -159,19 +172,15 @@ def cmd_backup(args) -> int:
     from depot.core import backup
     from depot.core.errors import DomainError
 
-    def say(line: str) -> None:
-        print(f"  {line}", flush=True)
-
     try:
         if args.verify:
             archive = Path(args.verify)
-            verification = backup.backup_verify(archive=archive, report=say)
+            verification = backup.backup_verify(archive=archive, report=_say)
         else:
-            result = backup.backup_create(folder=Path(args.to) if args.to else None, keep=args.keep, report=say)
+            result = backup.backup_create(folder=Path(args.to) if args.to else None, keep=args.keep, report=_say)
             archive, verification = result.archive, result.verification
     except DomainError as exc:
-        for msg in exc.messages():
-            print(f"✗ {msg}", file=sys.stderr)
+        _print_refusal(exc)
         return 1
     _print_verification(verification, archive=archive)
     if not args.verify:
@@ -194,9 +203,6 @@ def cmd_restore(args) -> int:
     from depot.core import backup
     from depot.core.errors import DomainError
 
-    def say(line: str) -> None:
-        print(f"  {line}", flush=True)
-
     try:
         if not args.yes:
             with tempfile.TemporaryDirectory(prefix=".depot-restore-", dir=settings.DEPOT_HOME) as tmp:
@@ -205,13 +211,11 @@ def cmd_restore(args) -> int:
                 print(line)
             print("未做任何更改。确认替换请加 --yes 再运行（先停止 depot serve 和 depot worker）。", file=sys.stderr)
             return 2
-        result = backup.backup_restore(archive=Path(args.file), confirm=True, report=say)
+        result = backup.backup_restore(archive=Path(args.file), confirm=True, report=_say)
     except DomainError as exc:
-        for msg in exc.messages():
-            print(f"✗ {msg}", file=sys.stderr)
+        _print_refusal(exc)
         return 1
-    for note in result.verification.notes:
-        print(f"  注：{note}")
+    _print_notes(result.verification)
     print(f"✓ 已从 {args.file} 恢复数据库 {result.database} 和上传文件。")
     print(f"  原数据库保留为 {result.kept_database}" + (f"，原上传文件目录保留为 {result.kept_media}"
                                                    if result.kept_media else "")
