@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -128,6 +129,19 @@ def write_cell(ws, value, font=None) -> WriteOnlyCell:
     if font:
         cell.font = font
     return cell
+
+
+def header_sheet(wb, title: str, headers: list[str], widths: list[int] | None = None):
+    """A new sheet of the write-only workbook `wb` with a bold, frozen header row. A column is at
+    least as wide as its header (Chinese characters are about two columns wide) and as `widths`."""
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = "A2"
+    for i, header in enumerate(headers, start=1):
+        least = widths[i - 1] if widths else 12
+        ws.column_dimensions[get_column_letter(i)].width = max(least, 2 * len(header) + 2)
+    bold = Font(bold=True)
+    ws.append([write_cell(ws, header, bold) for header in headers])
+    return ws
 
 
 def xlsx_response(content: bytes, filename: str, ascii_filename: str) -> HttpResponse:

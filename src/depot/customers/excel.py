@@ -12,10 +12,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from depot.core.excel import XLSX_CONTENT_TYPE, write_cell, xlsx_response
+from depot.core.excel import XLSX_CONTENT_TYPE, header_sheet, write_cell, xlsx_response
 from depot.core.permissions import require_perm
 from depot.customers import selectors
 from depot.customers.excel_format import (
@@ -64,14 +62,7 @@ class _Book:
         self.contacts = self._sheet(str(SHEET_CONTACTS), CONTACT_COLUMNS)
 
     def _sheet(self, title: str, columns: list[Column]):
-        ws = self.wb.create_sheet(title)
-        ws.freeze_panes = "A2"
-        for i, column in enumerate(columns, start=1):
-            # Chinese characters are about two columns wide.
-            ws.column_dimensions[get_column_letter(i)].width = max(column.width, 2 * len(column.header()) + 2)
-        bold = Font(bold=True)
-        ws.append([self._cell(ws, column.header(), font=bold) for column in columns])
-        return ws
+        return header_sheet(self.wb, title, [c.header() for c in columns], [c.width for c in columns])
 
     @staticmethod
     def _cell(ws, value, font=None):

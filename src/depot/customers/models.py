@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from depot.core import crypto
 from depot.core.fields import EncryptedTextField
 from depot.customers import choices, pinyin
 
@@ -168,10 +167,10 @@ class Contact(models.Model):
         return f"{self.name}（{self.customer.short_name or self.customer.name}）"
 
     def save(self, *args, **kwargs):
-        from depot.customers.validators import phone_blind_index
+        from depot.customers.validators import email_blind_index, phone_blind_index
 
         self.phone_index = phone_blind_index(self.phone)
-        self.email_index = crypto.blind_index(self.email.lower()) if self.email else ""
+        self.email_index = email_blind_index(self.email)
         super().save(*args, **kwargs)
 
 

@@ -14,19 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from depot.core import crypto
 from depot.core.audit import ACTION_CREATE, audit_record
 from depot.core.errors import IllegalTransition, ValidationFailed
-from depot.core.excel import write_cell
+from depot.core.excel import header_sheet, write_cell
 from depot.core.permissions import require_perm
 from depot.customers.choices import Channel, ConsentPurpose, PrivacyRequestKind, PrivacyRequestState, Status
 from depot.customers.models import Consent, Contact, Customer
 from depot.customers.models_privacy import PrivacyRequest
 from depot.customers.privacy_selectors import SubjectKeys, SubjectRecords, _model, subject_records
-from depot.customers.validators import normalize_email, normalize_phone, phone_blind_index
+from depot.customers.validators import email_blind_index, normalize_email, normalize_phone, phone_blind_index
 
 # GB/T 35273-2020 §8.7 c): answer a person's request within 30 days (or a shorter legal term).
 # PIPL itself sets no number of days (art. 50: "及时"); calendar days, counted from receipt.
@@ -118,7 +115,7 @@ def privacy_request_create(*, actor, kind: str, requested_via: str, contact: Con
 
 def _indexes(phone: str, email: str) -> dict:
     return {"subject_phone_index": phone_blind_index(phone),
-            "subject_email_index": crypto.blind_index(email.lower()) if email else ""}
+            "subject_email_index": email_blind_index(email)}
 
 
 @transaction.atomic
@@ -153,14 +150,9 @@ def _yes_no(value) -> str:
 class _Book:
     def __init__(self):
         self.wb = Workbook(write_only=True)
-        self.bold = Font(bold=True)
 
     def sheet(self, title: str, headers: list[str], rows: list[list]) -> None:
-        ws = self.wb.create_sheet(title)
-        ws.freeze_panes = "A2"
-        for i, header in enumerate(headers, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = max(12, 2 * len(header) + 2)
-        ws.append([write_cell(ws, h, self.bold) for h in headers])
+        ws = header_sheet(self.wb, title, headers)
         for row in rows:
             ws.append([write_cell(ws, _local(v) if v is not None else "") for v in row])
 

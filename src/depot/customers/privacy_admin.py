@@ -26,7 +26,7 @@ from depot.customers.admin_views import ObjectActionView
 from depot.customers.choices import PrivacyRequestKind, PrivacyRequestState
 from depot.customers.models import Contact
 from depot.customers.models_privacy import PrivacyRequest
-from depot.customers.validators import phone_search_key
+from depot.customers.validators import email_blind_index, phone_search_key
 
 register_audit_actions({
     "privacy_export": gettext_lazy("导出个人信息副本"), "privacy_anonymise": gettext_lazy("匿名化个人信息"),
@@ -104,7 +104,7 @@ class PrivacyRequestAdmin(ServiceAdminMixin, ModelAdmin):
             index = crypto.blind_index(phone)
             cond |= Q(subject_phone_index=index) | Q(contact__phone_index=index)
         if "@" in term:
-            index = crypto.blind_index(term.lower())
+            index = email_blind_index(term)
             cond |= Q(subject_email_index=index) | Q(contact__email_index=index)
         return queryset.filter(cond), False
 

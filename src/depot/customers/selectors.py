@@ -15,7 +15,7 @@ from depot.core import crypto
 from depot.core.errors import NotFound
 from depot.core.masking import mask_email, mask_phone, mask_text
 from depot.customers.models import Contact, Customer
-from depot.customers.validators import phone_search_key
+from depot.customers.validators import email_blind_index, phone_search_key
 
 
 def sees_all_customers(user) -> bool:
@@ -98,7 +98,7 @@ def customer_search(*, user, query: str, qs: QuerySet[Customer] | None = None) -
     if phone:
         cond |= Q(contacts__phone_index=crypto.blind_index(phone))
     if "@" in query:
-        cond |= Q(contacts__email_index=crypto.blind_index(query.lower()))
+        cond |= Q(contacts__email_index=email_blind_index(query))
     return qs.filter(cond).distinct()
 
 

@@ -64,6 +64,14 @@ def phone_blind_index(value: str) -> str:
     return crypto.blind_index(key) if key else ""
 
 
+def email_blind_index(value: str) -> str:
+    """The keyed hash of an email address, case-insensitive: how an encrypted email is found by its
+    exact address. Empty when `value` is empty."""
+    from depot.core import crypto
+
+    return crypto.blind_index(value.lower()) if value else ""
+
+
 def normalize_email(value: str) -> str:
     value = (value or "").strip()
     if not value:
