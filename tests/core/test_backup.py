@@ -359,3 +359,24 @@ def test_without_a_client_of_the_servers_version_the_error_names_the_package_to_
 
     assert "postgresql-client-16" in str(exc.value.message)
     assert "DEPOT_PG_BIN" in str(exc.value.message)
+
+
+def test_a_session_that_ends_a_moment_later_does_not_stop_the_restore_but_one_that_stays_does(db):
+    import threading
+
+    server = backup.server_resolve()
+    scratch = connection.settings_dict["NAME"] + "_settle"
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        admin.execute(f'CREATE DATABASE "{scratch}"')
+        try:
+            leaving = server.connect(scratch)
+            threading.Timer(0.5, leaving.close).start()
+            backup._refuse_while_in_use(admin, scratch)  # waits for it to go
+
+            with server.connect(scratch, application_name="depot-worker"), \
+                    pytest.raises(backup.BackupError) as refused:
+                backup._refuse_while_in_use(admin, scratch, settle=0.3)
+            assert "depot-worker" in str(refused.value.message)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
